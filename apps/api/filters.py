@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from apps.casework.models import Category, ProductType, ServiceRequest, State
+
+
+class RequestFilter(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(choices=State.choices)
+    category = filters.MultipleChoiceFilter(choices=Category.choices)
+    product_type = filters.MultipleChoiceFilter(choices=ProductType.choices)
+    tier = filters.CharFilter(field_name="tier")
+    green_channel = filters.BooleanFilter()
+    overdue = filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    assignee = filters.ChoiceFilter(
+        choices=[("me", _("Me")), ("none", _("Nobody"))], method="filter_assignee"
+    )
+    search = filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
+
+    class Meta:
+        model = ServiceRequest
+        fields = ["state", "category", "product_type", "tier", "green_channel"]
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        overdue = Q(feedback_due_at__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "me":
+            return queryset.filter(assignee=self.request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.replace("\x00", "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
+        )

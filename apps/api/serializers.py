@@ -1,0 +1,246 @@
+"""Input serializers validate what a client sends; output serializers shape what it reads.
+Neither changes anything: that is the actions' job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.casework.models import (
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Attachment,
+    Category,
+    Message,
+    ProductType,
+    RequestEvent,
+    ServiceRequest,
+)
+from apps.casework.selectors import available_transitions
+from apps.organizations.models import KeyProject, Organization, OrgKind, User
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: 123 or true is a client error, not a title."""
+
+    default_error_messages = {"invalid": _("Not a valid string.")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false (or their spelling in a form post), nothing else."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data.lower() in ("true", "false"):
+            return data.lower() == "true"
+        self.fail("invalid", input=data)
+        raise AssertionError  # pragma: no cover
+
+
+# --- output ----------------------------------------------------------------------------------
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "kind", "name", "name_zh", "parent", "code"]
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class MeSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    role = serializers.CharField(source="effective_role")
+    organization = OrganizationSerializer(allow_null=True)
+    tier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "email", "role", "organization", "tier", "is_superuser"]
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.get_username()
+
+    def get_tier(self, user: User) -> str | None:
+        return user.organization.tier if user.organization else None
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    park_name = serializers.CharField(source="park.name", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    assignee = UserSummarySerializer(read_only=True, allow_null=True)
+    created_by = UserSummarySerializer(read_only=True)
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+
+    class Meta:
+        model = ServiceRequest
+        fields = [
+            "id",
+            "reference",
+            "enterprise",
+            "enterprise_name",
+            "park",
+            "park_name",
+            "title",
+            "description",
+            "category",
+            "product_type",
+            "key_project",
+            "green_channel",
+            "state",
+            "tier",
+            "department",
+            "department_name",
+            "assignee",
+            "feedback_due_at",
+            "overdue",
+            "resolution",
+            "resolved_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class RequestDetailSerializer(RequestSerializer):
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(RequestSerializer.Meta):
+        fields = [*RequestSerializer.Meta.fields, "available_transitions"]
+        read_only_fields = fields
+
+    def get_available_transitions(self, obj: ServiceRequest) -> list[str]:
+        return available_transitions(obj, self.context["request"].user)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RequestEvent
+        fields = ["id", "kind", "actor", "created_at", "from_state", "to_state", "tier", "text", "internal"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "body", "internal", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = UserSummarySerializer(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "size",
+            "content_type",
+            "internal",
+            "uploaded_by",
+            "created_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, attachment: Attachment) -> str:
+        path = reverse(
+            "api:request-attachment-download",
+            kwargs={"pk": attachment.request_id, "attachment_id": attachment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class KeyProjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KeyProject
+        fields = ["id", "name", "name_zh", "district", "park", "enterprise", "products", "status"]
+
+
+# --- input ------------------------------------------------------------------------------------
+class RequestCreateSerializer(serializers.Serializer):
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(max_length=TEXT_MAX_LENGTH)
+    category = serializers.ChoiceField(choices=Category.choices)
+    product_type = serializers.ChoiceField(choices=ProductType.choices)
+    enterprise = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=OrgKind.ENTERPRISE),
+        required=False,
+        allow_null=True,
+        help_text=_("Required for a park liaison; enterprise staff file for their own enterprise."),
+    )
+    key_project = serializers.PrimaryKeyRelatedField(
+        queryset=KeyProject.objects.all(), required=False, allow_null=True
+    )
+    submit = StrictBooleanField(
+        default=False, help_text=_("File straight into park review instead of keeping a draft.")
+    )
+
+
+class BodySerializer(serializers.Serializer):
+    body = StrictCharField(max_length=TEXT_MAX_LENGTH)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=TEXT_MAX_LENGTH)
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
+
+
+class ResolutionSerializer(serializers.Serializer):
+    resolution = StrictCharField(max_length=TEXT_MAX_LENGTH)
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class GreenChannelSerializer(serializers.Serializer):
+    green_channel = StrictBooleanField()
+    reason = StrictCharField(max_length=TEXT_MAX_LENGTH)
+
+
+class ShareSerializer(serializers.Serializer):
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=OrgKind.DEPARTMENT)
+    )
+    reason = StrictCharField(max_length=TEXT_MAX_LENGTH)
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = StrictCharField(max_length=TEXT_MAX_LENGTH)
+    internal = StrictBooleanField(default=False)
+
+
+class AttachmentCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+    internal = StrictBooleanField(default=False)

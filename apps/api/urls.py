@@ -1,0 +1,18 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("requests", views.RequestViewSet, basename="request")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("key-projects", views.KeyProjectViewSet, basename="key-project")
+
+urlpatterns = [
+    path("auth/token/", views.obtain_token, name="token"),
+    path("me/", views.me, name="me"),
+    path("", include(router.urls)),
+]

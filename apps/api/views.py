@@ -1,0 +1,337 @@
+"""The REST API: thin views that validate input, call one action or selector and serialize the
+result. Domain errors become HTTP statuses in `apps.api.errors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.casework import actions, selectors
+from apps.casework.models import ServiceRequest
+from apps.organizations.models import KeyProject, Organization, OrgKind, Role
+
+from . import serializers as s
+from .filters import RequestFilter
+
+_ERRORS = {
+    400: OpenApiResponse(description="Invalid input, with a message per field."),
+    403: OpenApiResponse(description="You may see the request but not do this."),
+    404: OpenApiResponse(description="No such request, or not visible to you."),
+    409: OpenApiResponse(
+        description="Not allowed from the request's current state, or it changed meanwhile."
+    ),
+}
+
+# Each transition endpoint: the input it takes and how that input reaches the action.
+_TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
+    "submit": s.EmptySerializer,
+    "respond": s.BodySerializer,
+    "request_info": s.BodySerializer,
+    "provide_info": s.BodySerializer,
+    "escalate": s.ReasonSerializer,
+    "return": s.ReasonSerializer,
+    "resolve": s.ResolutionSerializer,
+    "reopen": s.ReasonSerializer,
+    "close": s.EmptySerializer,
+    "withdraw": s.OptionalReasonSerializer,
+    "assign": s.AssignSerializer,
+    "claim": s.EmptySerializer,
+}
+
+
+class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Requests the caller may see, and everything that can be done to them."""
+
+    filterset_class = RequestFilter
+    serializer_class = s.RequestSerializer
+
+    def get_queryset(self) -> QuerySet[ServiceRequest]:
+        return selectors.request_list(self.request.user).order_by("-created_at", "-id")  # type: ignore[arg-type]
+
+    def get_object(self) -> ServiceRequest:
+        return selectors.get_visible_request(self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]
+
+    def _detail(self, service_request: ServiceRequest, code: int = status.HTTP_200_OK) -> Response:
+        data = s.RequestDetailSerializer(service_request, context={"request": self.request}).data
+        return Response(data, status=code)
+
+    @extend_schema(responses={200: s.RequestDetailSerializer, 404: _ERRORS[404]})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self.get_object())
+
+    @extend_schema(
+        request=s.RequestCreateSerializer,
+        responses={201: s.RequestDetailSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = s.RequestCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = actions.create_request(actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        fresh = selectors.get_visible_request(request.user, created.pk)  # type: ignore[arg-type]
+        return self._detail(fresh, status.HTTP_201_CREATED)
+
+    def _transition(self, request: Request, name: str) -> Response:
+        service_request = self.get_object()
+        data = _TRANSITION_INPUT[name](data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.TRANSITIONS[name](service_request, actor=request.user, **data.validated_data)
+        return self._detail(selectors.get_visible_request(request.user, service_request.pk))  # type: ignore[arg-type]
+
+    # One endpoint per transition of the lifecycle (SPEC.md's table).
+    @extend_schema(request=s.EmptySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "submit")
+
+    @extend_schema(request=s.BodySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def respond(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "respond")
+
+    @extend_schema(request=s.BodySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def request_info(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "request_info")
+
+    @extend_schema(request=s.BodySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def provide_info(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "provide_info")
+
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "escalate")
+
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_to_lower_tier(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "return")
+
+    @extend_schema(request=s.ResolutionSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "resolve")
+
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "reopen")
+
+    @extend_schema(request=s.EmptySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "close")
+
+    @extend_schema(request=s.OptionalReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "withdraw")
+
+    @extend_schema(request=s.AssignSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "assign")
+
+    @extend_schema(request=s.EmptySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str) -> Response:
+        return self._transition(request, "claim")
+
+    @extend_schema(request=s.GreenChannelSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def green_channel(self, request: Request, pk: str) -> Response:
+        service_request = self.get_object()
+        data = s.GreenChannelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.set_green_channel(service_request, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return self._detail(selectors.get_visible_request(request.user, service_request.pk))  # type: ignore[arg-type]
+
+    @extend_schema(request=s.ShareSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @action(detail=True, methods=["post"])
+    def share(self, request: Request, pk: str) -> Response:
+        """Share the request with one more department, which may then read it."""
+        service_request = self.get_object()
+        data = s.ShareSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.share_with_department(service_request, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return self._detail(service_request)
+
+    @extend_schema(responses={200: s.EventSerializer(many=True), 404: _ERRORS[404]})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def timeline(self, request: Request, pk: str) -> Response:
+        events = selectors.timeline(request.user, self.get_object())  # type: ignore[arg-type]
+        return Response(s.EventSerializer(events, many=True).data)
+
+    @extend_schema(methods=["GET"], responses={200: s.MessageSerializer(many=True), 404: _ERRORS[404]})
+    @extend_schema(
+        methods=["POST"],
+        request=s.MessageCreateSerializer,
+        responses={201: s.MessageSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def messages(self, request: Request, pk: str) -> Response:
+        service_request = self.get_object()
+        if request.method == "GET":
+            found = selectors.messages(request.user, service_request)  # type: ignore[arg-type]
+            return Response(s.MessageSerializer(found, many=True).data)
+        data = s.MessageCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = actions.add_message(service_request, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        return Response(s.MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses={200: s.AttachmentSerializer(many=True), 404: _ERRORS[404]})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": s.AttachmentCreateSerializer},
+        responses={201: s.AttachmentSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request: Request, pk: str) -> Response:
+        service_request = self.get_object()
+        context = {"request": request}
+        if request.method == "GET":
+            found = selectors.attachments(request.user, service_request)  # type: ignore[arg-type]
+            return Response(s.AttachmentSerializer(found, many=True, context=context).data)
+        data = s.AttachmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = actions.add_attachment(
+            service_request,
+            actor=request.user,  # type: ignore[arg-type]
+            upload=data.validated_data["file"],
+            internal=data.validated_data["internal"],
+        )
+        return Response(
+            s.AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(description="The file."),
+            404: _ERRORS[404],
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]+)/download",
+        url_name="attachment-download",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def download(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
+        service_request = self.get_object()
+        attachment = selectors.get_visible_attachment(request.user, service_request, attachment_id)  # type: ignore[arg-type]
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The jurisdiction tree: every public body and park, and the enterprises in the caller's
+    remit."""
+
+    serializer_class = s.OrganizationSerializer
+    pagination_class = None
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[Organization]:
+        user = self.request.user
+        orgs = Organization.objects.filter(is_active=True).order_by("id")
+        if user.is_superuser:  # type: ignore[union-attr]
+            return orgs
+        org = user.organization  # type: ignore[union-attr]
+        if org is None:
+            return orgs.none()
+        public = ~Q(kind=OrgKind.ENTERPRISE)
+        if user.role == Role.ENTERPRISE:  # type: ignore[union-attr]
+            mine = Q(pk=org.pk)
+        else:
+            authority = org.authority or org
+            mine = (
+                Q(parent=authority)
+                | Q(parent__parent=authority)
+                | Q(parent__parent__parent=authority)
+                | Q(parent__parent__parent__parent=authority)
+            )
+        return orgs.filter(public | (Q(kind=OrgKind.ENTERPRISE) & mine))
+
+
+class KeyProjectViewSet(viewsets.ReadOnlyModelViewSet):
+    """Key (green channel) projects in the caller's remit."""
+
+    serializer_class = s.KeyProjectSerializer
+    pagination_class = None
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[KeyProject]:
+        user = self.request.user
+        projects = KeyProject.objects.order_by("name")
+        if user.is_superuser:  # type: ignore[union-attr]
+            return projects
+        org = user.organization  # type: ignore[union-attr]
+        if org is None:
+            return projects.none()
+        if org.kind == OrgKind.ENTERPRISE:
+            return projects.filter(enterprise=org)
+        if org.kind == OrgKind.PARK:
+            return projects.filter(park=org)
+        authority = org.authority or org
+        return projects.filter(
+            Q(district=authority) | Q(district__parent=authority) | Q(district__parent__parent=authority)
+        )
+
+
+@extend_schema(responses={200: s.MeSerializer})
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def me(request: Request) -> Response:
+    return Response(s.MeSerializer(request.user).data)
+
+
+@extend_schema(
+    request=inline_serializer(
+        "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+    ),
+    responses={
+        200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        400: _ERRORS[400],
+    },
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([])
+def obtain_token(request: Request) -> Response:
+    """Exchange a username and password for an API token (`Authorization: Token …`)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.authtoken.serializers import AuthTokenSerializer
+
+    data = AuthTokenSerializer(data=request.data, context={"request": request})
+    data.is_valid(raise_exception=True)
+    token, _created = Token.objects.get_or_create(user=data.validated_data["user"])
+    return Response({"token": token.key})

@@ -1,0 +1,602 @@
+"""Every change to a request is one function here, called alike by the API, the pages, the
+admin and the jobs.
+
+Each action checks its guard (django-fsm: the state the request is in, then who may act),
+runs the transition, writes the request with a compare-and-swap on its version (so that of two
+people acting at once exactly one wins), records the timeline event and moves the tier-visit
+clock, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+from guardian.shortcuts import assign_perm
+
+from apps.deadlines import visits
+from apps.organizations import routing
+from apps.organizations.models import (
+    KeyProject,
+    Organization,
+    OrgKind,
+    Role,
+    Tier,
+    User,
+    organization_group,
+)
+
+from . import rules, uploads
+from .errors import ConcurrentChange, InvalidInput, NotPermitted, TransitionNotAllowed
+from .models import (
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Attachment,
+    Category,
+    EventKind,
+    Message,
+    ProductType,
+    RequestEvent,
+    ServiceRequest,
+    State,
+)
+from .references import next_reference
+
+# The columns an action may change; written together by the compare-and-swap.
+_MUTABLE_FIELDS = [
+    "state",
+    "tier",
+    "reached_level",
+    "department_id",
+    "district_department_id",
+    "municipal_department_id",
+    "provincial_department_id",
+    "assignee_id",
+    "feedback_due_at",
+    "green_channel",
+    "resolution",
+    "resolved_at",
+    "closed_at",
+]
+
+_ACTION_NAMES = {
+    "submit": _("submit"),
+    "respond": _("respond to"),
+    "request_info": _("request information on"),
+    "provide_info": _("provide information on"),
+    "escalate": _("escalate"),
+    "return_to_lower_tier": _("return"),
+    "resolve": _("resolve"),
+    "reopen": _("reopen"),
+    "close": _("close"),
+    "withdraw": _("withdraw"),
+    "assign": _("assign"),
+    "claim": _("claim"),
+    "set_green_channel": _("change the green channel of"),
+}
+
+
+# --- guards and the write -----------------------------------------------------------------------
+def _refusal(service_request: ServiceRequest, name: str) -> str:
+    if name == "reopen" and service_request.state == State.RESOLVED:
+        return _("A request can only be reopened within %(days)s days of its resolution.") % {
+            "days": _reopen_days()
+        }
+    if name == "escalate" and service_request.state in (
+        State.PARK_REVIEW,
+        State.DISTRICT_REVIEW,
+        State.MUNICIPAL_REVIEW,
+    ):
+        return _("There is no higher tier to escalate this request to.")
+    return _("You cannot %(action)s a request that is %(state)s.") % {
+        "action": _ACTION_NAMES.get(name, name),
+        "state": State(service_request.state).label.lower(),
+    }
+
+
+def _reopen_days() -> int:
+    from django.conf import settings
+
+    return int(settings.PORTAL["REOPEN_WITHIN_DAYS"])
+
+
+def _guard(service_request: ServiceRequest, name: str, actor: User | None) -> Callable[[], Any]:
+    """Refuse with 409 when the state does not allow the transition and with 403 when this
+    user may not take it; return the bound transition otherwise."""
+    method = getattr(service_request, name)
+    meta = method._django_fsm
+    state = service_request.state
+    if not meta.has_transition(state):
+        raise TransitionNotAllowed(_refusal(service_request, name))
+    if not meta.has_transition_perm(service_request, state, actor):
+        raise NotPermitted(
+            _("You may see this request but not %(action)s it.") % {"action": _ACTION_NAMES.get(name, name)}
+        )
+    if not can_proceed(method):
+        raise TransitionNotAllowed(_refusal(service_request, name))
+    return method  # type: ignore[no-any-return]
+
+
+def _write(service_request: ServiceRequest, now: datetime) -> None:
+    """Write the changed columns if, and only if, nobody wrote the request since it was read."""
+    expected = service_request.version
+    values = {field: getattr(service_request, field) for field in _MUTABLE_FIELDS}
+    updated = ServiceRequest.objects.filter(pk=service_request.pk, version=expected).update(
+        **values, version=expected + 1, updated_at=now
+    )
+    if updated != 1:
+        raise ConcurrentChange(_("Someone else changed this request meanwhile. Reload it and try again."))
+    service_request.version = expected + 1
+    service_request.updated_at = now
+
+
+def _record(
+    service_request: ServiceRequest,
+    kind: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    from_state: str = "",
+    text: str = "",
+    internal: bool = False,
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=service_request,
+        kind=kind,
+        actor=actor,
+        created_at=now,
+        from_state=from_state,
+        to_state=service_request.state,
+        tier=service_request.tier,
+        text=text,
+        internal=internal,
+    )
+
+
+def _text(value: Any, field: str, *, required: bool = True, max_length: int = TEXT_MAX_LENGTH) -> str:
+    """Clean one free-text input: a string, no NUL bytes, within length, present if required."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(_("Not a valid string."), fields={field: [_("Not a valid string.")]})
+    if "\x00" in value:
+        message = _("Null characters are not allowed.")
+        raise InvalidInput(message, fields={field: [message]})
+    value = value.strip()
+    if required and not value:
+        message = _("This field is required.")
+        raise InvalidInput(message, fields={field: [message]})
+    if len(value) > max_length:
+        message = _("Ensure this field has no more than %(max)s characters.") % {"max": max_length}
+        raise InvalidInput(message, fields={field: [message]})
+    return value
+
+
+def _enter_tier(service_request: ServiceRequest, now: datetime, *, keep_assignee: bool) -> None:
+    """The request arrives in its current tier: route it to a department and start the clock."""
+    if service_request.tier == Tier.PARK:
+        service_request.department_id = None
+    else:
+        column = f"{service_request.tier}_department_id"
+        department_id = getattr(service_request, column) or routing.department_for(
+            service_request.tier_authority_id,  # type: ignore[arg-type]
+            service_request.category,
+        )
+        setattr(service_request, column, department_id)
+        service_request.department_id = department_id
+    if not keep_assignee:
+        service_request.assignee_id = None
+    visits.start_visit(service_request, now)
+
+
+def _leave_with_feedback(service_request: ServiceRequest, now: datetime) -> None:
+    visits.record_feedback(visits.current_visit(service_request), now, leaving=True)
+    service_request.feedback_due_at = None
+
+
+# --- creating -------------------------------------------------------------------------------
+def _choice(value: Any, field: str, choices: type[Category] | type[ProductType]) -> str:
+    if not isinstance(value, str) or value not in choices.values:
+        message = _("“%(value)s” is not a valid choice.") % {"value": value}
+        raise InvalidInput(message, fields={field: [message]})
+    return value
+
+
+def create_request(
+    *,
+    actor: User,
+    title: Any,
+    description: Any,
+    category: Any,
+    product_type: Any,
+    enterprise: Organization | None = None,
+    key_project: KeyProject | None = None,
+    submit: bool = False,
+) -> ServiceRequest:
+    """File a new request (a draft, or straight into park review with `submit`)."""
+    if actor.role == Role.ENTERPRISE and not actor.is_superuser:
+        if enterprise is not None and enterprise.pk != actor.organization_id:
+            message = _("Enterprise staff file requests for their own enterprise only.")
+            raise InvalidInput(message, fields={"enterprise": [message]})
+        enterprise = actor.organization
+    elif actor.role == Role.LIAISON or actor.is_superuser:
+        if enterprise is None:
+            message = _("Choose the enterprise this request is for.")
+            raise InvalidInput(message, fields={"enterprise": [message]})
+        if enterprise.kind != OrgKind.ENTERPRISE or (
+            not actor.is_superuser and enterprise.parent_id != actor.organization_id
+        ):
+            message = _("Choose one of your park's enterprises.")
+            raise InvalidInput(message, fields={"enterprise": [message]})
+    else:
+        raise NotPermitted(_("Only enterprise staff and park liaisons file requests."))
+    assert enterprise is not None
+
+    fields = {
+        "title": _text(title, "title", max_length=TITLE_MAX_LENGTH),
+        "description": _text(description, "description"),
+        "category": _choice(category, "category", Category),
+        "product_type": _choice(product_type, "product_type", ProductType),
+    }
+    if key_project is not None and key_project.enterprise_id != enterprise.pk:
+        message = _("This key project belongs to another enterprise.")
+        raise InvalidInput(message, fields={"key_project": [message]})
+
+    park = enterprise.parent
+    district = park.parent if park else None
+    if park is None or district is None:
+        raise InvalidInput(_("This enterprise is not registered in a park of a district."))
+    municipal = district.parent
+    provincial = municipal.parent if municipal else None
+    now = timezone.now()
+    with transaction.atomic():
+        service_request = ServiceRequest.objects.create(
+            reference=next_reference(district.code or "REQ", timezone.localdate(now).year),
+            enterprise=enterprise,
+            park=park,
+            district=district,
+            municipal=municipal,
+            provincial=provincial,
+            key_project=key_project,
+            green_channel=key_project is not None and key_project.status == KeyProject.Status.ACTIVE,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        _record(service_request, EventKind.CREATED, actor, now, text=service_request.title)
+        if submit:
+            submit_request(service_request, actor=actor)
+    return service_request
+
+
+# --- the lifecycle --------------------------------------------------------------------------
+def submit_request(service_request: ServiceRequest, *, actor: User) -> ServiceRequest:
+    transition = _guard(service_request, "submit", actor)
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        transition()
+        _enter_tier(service_request, now, keep_assignee=False)
+        _write(service_request, now)
+        _record(service_request, EventKind.SUBMITTED, actor, now, from_state=from_state)
+    return service_request
+
+
+def _public_reply(service_request: ServiceRequest, actor: User | None, body: str, now: datetime) -> None:
+    if actor is not None:
+        Message.objects.create(request=service_request, author=actor, body=body, created_at=now)
+
+
+def respond(service_request: ServiceRequest, *, actor: User, body: Any) -> ServiceRequest:
+    transition = _guard(service_request, "respond", actor)
+    body = _text(body, "body")
+    now = timezone.now()
+    with transaction.atomic():
+        transition()
+        visits.record_feedback(visits.current_visit(service_request), now, leaving=False)
+        service_request.feedback_due_at = None
+        _write(service_request, now)
+        _public_reply(service_request, actor, body, now)
+        _record(service_request, EventKind.RESPONDED, actor, now, from_state=service_request.state, text=body)
+    return service_request
+
+
+def request_info(service_request: ServiceRequest, *, actor: User, body: Any) -> ServiceRequest:
+    transition = _guard(service_request, "request_info", actor)
+    body = _text(body, "body")
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        transition()
+        _leave_with_feedback(service_request, now)
+        _write(service_request, now)
+        _public_reply(service_request, actor, body, now)
+        _record(service_request, EventKind.INFO_REQUESTED, actor, now, from_state=from_state, text=body)
+    return service_request
+
+
+def provide_info(service_request: ServiceRequest, *, actor: User, body: Any) -> ServiceRequest:
+    transition = _guard(service_request, "provide_info", actor)
+    body = _text(body, "body")
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        transition()
+        _enter_tier(service_request, now, keep_assignee=True)
+        _write(service_request, now)
+        _public_reply(service_request, actor, body, now)
+        _record(service_request, EventKind.INFO_PROVIDED, actor, now, from_state=from_state, text=body)
+    return service_request
+
+
+def escalate(service_request: ServiceRequest, *, actor: User, reason: Any) -> ServiceRequest:
+    transition = _guard(service_request, "escalate", actor)
+    reason = _text(reason, "reason")
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        _leave_with_feedback(service_request, now)
+        transition()
+        _enter_tier(service_request, now, keep_assignee=False)
+        _write(service_request, now)
+        _record(service_request, EventKind.ESCALATED, actor, now, from_state=from_state, text=reason)
+    return service_request
+
+
+def return_to_lower_tier(service_request: ServiceRequest, *, actor: User, reason: Any) -> ServiceRequest:
+    transition = _guard(service_request, "return_to_lower_tier", actor)
+    reason = _text(reason, "reason")
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        _leave_with_feedback(service_request, now)
+        transition()
+        _enter_tier(service_request, now, keep_assignee=False)
+        _write(service_request, now)
+        _record(service_request, EventKind.RETURNED, actor, now, from_state=from_state, text=reason)
+    return service_request
+
+
+def resolve(service_request: ServiceRequest, *, actor: User, resolution: Any) -> ServiceRequest:
+    transition = _guard(service_request, "resolve", actor)
+    resolution = _text(resolution, "resolution")
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        transition()
+        service_request.resolution = resolution
+        _leave_with_feedback(service_request, now)
+        _write(service_request, now)
+        _record(service_request, EventKind.RESOLVED, actor, now, from_state=from_state, text=resolution)
+    return service_request
+
+
+def reopen(service_request: ServiceRequest, *, actor: User, reason: Any) -> ServiceRequest:
+    transition = _guard(service_request, "reopen", actor)
+    reason = _text(reason, "reason")
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        transition()
+        _enter_tier(service_request, now, keep_assignee=True)
+        _write(service_request, now)
+        _record(service_request, EventKind.REOPENED, actor, now, from_state=from_state, text=reason)
+    return service_request
+
+
+def close(service_request: ServiceRequest, *, actor: User | None) -> ServiceRequest:
+    """Close a resolved request: its enterprise, or the system (`actor=None`) after 7 days."""
+    transition = _guard(service_request, "close", actor)
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        transition()
+        _write(service_request, now)
+        text = "" if actor is not None else _("Closed automatically after the resolution stood.")
+        _record(service_request, EventKind.CLOSED, actor, now, from_state=from_state, text=text)
+    return service_request
+
+
+def withdraw(service_request: ServiceRequest, *, actor: User, reason: Any = "") -> ServiceRequest:
+    transition = _guard(service_request, "withdraw", actor)
+    reason = _text(reason, "reason", required=False)
+    now = timezone.now()
+    with transaction.atomic():
+        from_state = service_request.state
+        transition()
+        visits.end_visit(visits.current_visit(service_request), now)
+        service_request.feedback_due_at = None
+        _write(service_request, now)
+        _record(service_request, EventKind.WITHDRAWN, actor, now, from_state=from_state, text=reason)
+    return service_request
+
+
+def _hand_to(service_request: ServiceRequest, assignee: User, now: datetime) -> None:
+    service_request.assignee_id = assignee.pk
+    visit = visits.current_visit(service_request)
+    if visit is not None:
+        visit.assignee_id = assignee.pk
+        visit.save(update_fields=["assignee"])
+
+
+def assign(service_request: ServiceRequest, *, actor: User, assignee: User) -> ServiceRequest:
+    transition = _guard(service_request, "assign", actor)
+    if not rules.may_be_assigned(service_request, assignee):
+        message = _("%(user)s does not work for the tier that holds this request.") % {
+            "user": assignee.get_username()
+        }
+        raise InvalidInput(message, fields={"assignee": [message]})
+    now = timezone.now()
+    with transaction.atomic():
+        transition()
+        _hand_to(service_request, assignee, now)
+        _write(service_request, now)
+        _record(
+            service_request,
+            EventKind.ASSIGNED,
+            actor,
+            now,
+            from_state=service_request.state,
+            text=assignee.get_full_name() or assignee.get_username(),
+            internal=True,
+        )
+    return service_request
+
+
+def claim(service_request: ServiceRequest, *, actor: User) -> ServiceRequest:
+    transition = _guard(service_request, "claim", actor)
+    if service_request.assignee_id is not None:
+        raise TransitionNotAllowed(_("This request is already assigned; ask a supervisor to reassign it."))
+    now = timezone.now()
+    with transaction.atomic():
+        transition()
+        _hand_to(service_request, actor, now)
+        _write(service_request, now)
+        _record(
+            service_request, EventKind.CLAIMED, actor, now, from_state=service_request.state, internal=True
+        )
+    return service_request
+
+
+def set_green_channel(
+    service_request: ServiceRequest, *, actor: User, green_channel: bool, reason: Any
+) -> ServiceRequest:
+    transition = _guard(service_request, "set_green_channel", actor)
+    reason = _text(reason, "reason")
+    if not isinstance(green_channel, bool):
+        raise InvalidInput(
+            _("Must be true or false."), fields={"green_channel": [_("Must be true or false.")]}
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        transition()
+        service_request.green_channel = green_channel
+        visits.reschedule_visit(visits.current_visit(service_request), service_request)
+        _write(service_request, now)
+        label = _("Green channel on") if green_channel else _("Green channel off")
+        _record(
+            service_request,
+            EventKind.GREEN_CHANNEL,
+            actor,
+            now,
+            from_state=service_request.state,
+            text=f"{label}: {reason}",
+        )
+    return service_request
+
+
+# --- conversation, files, sharing ---------------------------------------------------------------
+def _touch(service_request: ServiceRequest, now: datetime) -> None:
+    # Messages and files do not race with transitions, so they do not bump the version.
+    ServiceRequest.objects.filter(pk=service_request.pk).update(updated_at=now)
+    service_request.updated_at = now
+
+
+def add_message(
+    service_request: ServiceRequest, *, actor: User, body: Any, internal: bool = False
+) -> Message:
+    if internal and not rules.may_write_internal(actor):
+        raise NotPermitted(_("Enterprise staff cannot write internal notes."))
+    body = _text(body, "body")
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            request=service_request, author=actor, body=body, internal=internal, created_at=now
+        )
+        _record(
+            service_request,
+            EventKind.NOTE if internal else EventKind.MESSAGE,
+            actor,
+            now,
+            from_state=service_request.state,
+            text=body,
+            internal=internal,
+        )
+        _touch(service_request, now)
+    return message
+
+
+def add_attachment(
+    service_request: ServiceRequest, *, actor: User, upload: UploadedFile, internal: bool = False
+) -> Attachment:
+    if internal and not rules.may_write_internal(actor):
+        raise NotPermitted(_("Enterprise staff cannot add internal files."))
+    checked = uploads.check_upload(upload)
+    now = timezone.now()
+    attachment = Attachment(
+        request=service_request,
+        uploaded_by=actor,
+        name=checked.name,
+        size=checked.size,
+        content_type=checked.content_type,
+        internal=internal,
+        created_at=now,
+    )
+    attachment.file.save(checked.storage_name, upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            _record(
+                service_request,
+                EventKind.ATTACHMENT,
+                actor,
+                now,
+                from_state=service_request.state,
+                text=checked.name,
+                internal=internal,
+            )
+            _touch(service_request, now)
+    except BaseException:
+        # No row points at the file: do not leave it behind.
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+def share_with_department(
+    service_request: ServiceRequest, *, actor: User, department: Organization, reason: Any
+) -> ServiceRequest:
+    """Let one extra department see the request (an explicit per-object grant)."""
+    if not rules.may_act_for_tier(service_request, actor):
+        raise NotPermitted(_("Only staff of the tier that holds this request may share it."))
+    if department.kind != OrgKind.DEPARTMENT:
+        message = _("Choose a department.")
+        raise InvalidInput(message, fields={"department": [message]})
+    reason = _text(reason, "reason")
+    now = timezone.now()
+    with transaction.atomic():
+        assign_perm("casework.view_servicerequest", organization_group(department), service_request)
+        _record(
+            service_request,
+            EventKind.SHARED,
+            actor,
+            now,
+            from_state=service_request.state,
+            text=f"{department.name}: {reason}",
+            internal=True,
+        )
+        _touch(service_request, now)
+    return service_request
+
+
+TRANSITIONS: dict[str, Callable[..., ServiceRequest]] = {
+    "submit": submit_request,
+    "respond": respond,
+    "request_info": request_info,
+    "provide_info": provide_info,
+    "escalate": escalate,
+    "return": return_to_lower_tier,
+    "resolve": resolve,
+    "reopen": reopen,
+    "close": close,
+    "withdraw": withdraw,
+    "assign": assign,
+    "claim": claim,
+}

@@ -1,0 +1,435 @@
+"""Requests, their lifecycle, messages, attachments and timeline.
+
+The transitions below only move the state (and the tier that goes with it) and declare who may
+take them; everything else a transition causes (timeline, deadlines, notifications, the
+compare-and-swap write) lives in `apps.casework.actions`, the one door through which state
+changes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from guardian.models import GroupObjectPermissionBase
+
+from apps.organizations.models import TIER_ORDER, Organization, Tier
+
+from . import rules
+
+
+class Category(models.TextChoices):
+    RND = "rnd", _("Research and development")
+    CLINICAL_TRIAL = "clinical_trial", _("Clinical trial")
+    REGISTRATION = "registration", _("Registration")
+    SITE_EQUIPMENT = "site_equipment", _("Site and equipment")
+    POLICY = "policy", _("Policy")
+    COMPLIANCE = "compliance", _("Compliance")
+    OTHER = "other", _("Other")
+
+
+class ProductType(models.TextChoices):
+    DRUG = "drug", _("Drug")
+    BIOLOGIC = "biologic", _("Biologic")
+    MEDICAL_DEVICE = "medical_device", _("Medical device")
+    IVD = "ivd", _("In-vitro diagnostic")
+    AI_MEDICAL_DEVICE = "ai_medical_device", _("AI medical device")
+    OTHER = "other", _("Other")
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PARK_REVIEW = "park_review", _("Park review")
+    DISTRICT_REVIEW = "district_review", _("District review")
+    MUNICIPAL_REVIEW = "municipal_review", _("Municipal review")
+    PROVINCIAL_REVIEW = "provincial_review", _("Provincial review")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+REVIEW_STATE_OF_TIER: dict[str, str] = {
+    Tier.PARK: State.PARK_REVIEW,
+    Tier.DISTRICT: State.DISTRICT_REVIEW,
+    Tier.MUNICIPAL: State.MUNICIPAL_REVIEW,
+    Tier.PROVINCIAL: State.PROVINCIAL_REVIEW,
+}
+REVIEW_STATES: list[str] = list(REVIEW_STATE_OF_TIER.values())
+OPEN_STATES: list[str] = [State.DRAFT, *REVIEW_STATES, State.INFO_REQUESTED]
+TITLE_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 20_000
+
+
+class ServiceRequest(FSMModelMixin, models.Model):
+    """One enterprise's request, moving up the tiers until it is answered."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    enterprise = models.ForeignKey(
+        Organization, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The chain above the enterprise, copied at creation so that visibility is an indexed
+    # column comparison instead of a walk up the tree.
+    park = models.ForeignKey(Organization, verbose_name=_("park"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        Organization, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    municipal = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provincial = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The department each authority tier routed the request to, kept after it moves on.
+    district_department = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    municipal_department = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provincial_department = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(_("description"), max_length=TEXT_MAX_LENGTH)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    product_type = models.CharField(_("product type"), max_length=32, choices=ProductType.choices)
+    key_project = models.ForeignKey(
+        "organizations.KeyProject",
+        verbose_name=_("key project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    green_channel = models.BooleanField(_("green channel"), default=False)
+
+    state = FSMField(_("state"), default=State.DRAFT, choices=State.choices, protected=True)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.PARK)
+    # Index in TIER_ORDER of the highest tier this request has reached.
+    reached_level = models.PositiveSmallIntegerField(default=0)
+    department = models.ForeignKey(
+        Organization,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
+    )
+    feedback_due_at = models.DateTimeField(_("feedback due"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Bumped by every write; a write that finds another version lost a race.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        db_table = "casework_request"
+        indexes = [
+            models.Index(fields=["enterprise", "-created_at"], name="req_enterprise_created"),
+            models.Index(fields=["park", "-created_at"], name="req_park_created"),
+            models.Index(fields=["district", "reached_level", "-created_at"], name="req_district"),
+            models.Index(fields=["municipal", "reached_level", "-created_at"], name="req_municipal"),
+            models.Index(fields=["provincial", "reached_level", "-created_at"], name="req_provincial"),
+            models.Index(fields=["district_department", "-created_at"], name="req_district_dept"),
+            models.Index(fields=["municipal_department", "-created_at"], name="req_municipal_dept"),
+            models.Index(fields=["provincial_department", "-created_at"], name="req_provincial_dept"),
+            models.Index(fields=["assignee", "state"], name="req_assignee_state"),
+            models.Index(fields=["state", "feedback_due_at"], name="req_state_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    # --- derived ------------------------------------------------------------------------------
+    @property
+    def tier_authority_id(self) -> int | None:
+        authorities: dict[str, int | None] = {
+            Tier.PARK: self.park_id,
+            Tier.DISTRICT: self.district_id,
+            Tier.MUNICIPAL: self.municipal_id,
+            Tier.PROVINCIAL: self.provincial_id,
+        }
+        return authorities[self.tier]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.feedback_due_at is not None and self.feedback_due_at < timezone.now()
+
+    def next_tier(self) -> str | None:
+        index = TIER_ORDER.index(self.tier)
+        return TIER_ORDER[index + 1] if index + 1 < len(TIER_ORDER) else None
+
+    def previous_tier(self) -> str | None:
+        index = TIER_ORDER.index(self.tier)
+        return TIER_ORDER[index - 1] if index > 0 else None
+
+    def reopen_window_open(self: Any) -> bool:
+        if self.resolved_at is None:
+            return False
+        window = timedelta(days=settings.PORTAL["REOPEN_WITHIN_DAYS"])
+        return timezone.now() <= self.resolved_at + window
+
+    def next_tier_exists(self: Any) -> bool:
+        nxt = self.next_tier()
+        return nxt is not None and getattr(self, f"{nxt}_id") is not None
+
+    # --- transitions: state only; see actions.py for what goes with them ------------------------
+    @transition(field=state, source=State.DRAFT, target=State.PARK_REVIEW, permission=rules.may_file)
+    def submit(self) -> None:
+        self.tier = Tier.PARK
+
+    @transition(field=state, source=REVIEW_STATES, target=None, permission=rules.may_act_for_tier)
+    def respond(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=REVIEW_STATES,
+        target=State.INFO_REQUESTED,
+        permission=rules.may_act_for_tier,
+    )
+    def request_info(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.INFO_REQUESTED,
+        target=RETURN_VALUE(*REVIEW_STATES),
+        permission=rules.may_file,
+    )
+    def provide_info(self) -> str:
+        return REVIEW_STATE_OF_TIER[self.tier]
+
+    @transition(
+        field=state,
+        source=[State.PARK_REVIEW, State.DISTRICT_REVIEW, State.MUNICIPAL_REVIEW],
+        target=RETURN_VALUE(State.DISTRICT_REVIEW, State.MUNICIPAL_REVIEW, State.PROVINCIAL_REVIEW),
+        conditions=[next_tier_exists],
+        permission=rules.may_act_for_tier,
+    )
+    def escalate(self) -> str:
+        self.tier = self.next_tier()  # type: ignore[assignment]
+        self.reached_level = max(self.reached_level, TIER_ORDER.index(self.tier))
+        return REVIEW_STATE_OF_TIER[self.tier]
+
+    @transition(
+        field=state,
+        source=[State.DISTRICT_REVIEW, State.MUNICIPAL_REVIEW, State.PROVINCIAL_REVIEW],
+        target=RETURN_VALUE(State.PARK_REVIEW, State.DISTRICT_REVIEW, State.MUNICIPAL_REVIEW),
+        permission=rules.may_act_for_tier,
+    )
+    def return_to_lower_tier(self) -> str:
+        self.tier = self.previous_tier()  # type: ignore[assignment]
+        return REVIEW_STATE_OF_TIER[self.tier]
+
+    @transition(field=state, source=REVIEW_STATES, target=State.RESOLVED, permission=rules.may_act_for_tier)
+    def resolve(self) -> None:
+        self.resolved_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=State.RESOLVED,
+        target=RETURN_VALUE(*REVIEW_STATES),
+        conditions=[reopen_window_open],
+        permission=rules.may_file,
+    )
+    def reopen(self) -> str:
+        self.resolved_at = None
+        self.resolution = ""
+        return REVIEW_STATE_OF_TIER[self.tier]
+
+    @transition(field=state, source=State.RESOLVED, target=State.CLOSED, permission=rules.may_close)
+    def close(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, *REVIEW_STATES, State.INFO_REQUESTED],
+        target=State.WITHDRAWN,
+        permission=rules.may_file,
+    )
+    def withdraw(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(field=state, source=REVIEW_STATES, target=None, permission=rules.may_assign)
+    def assign(self) -> None:
+        pass
+
+    @transition(field=state, source=REVIEW_STATES, target=None, permission=rules.may_claim)
+    def claim(self) -> None:
+        pass
+
+    @transition(field=state, source=REVIEW_STATES, target=None, permission=rules.may_act_for_tier)
+    def set_green_channel(self) -> None:
+        pass
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    SUBMITTED = "submitted", _("Submitted")
+    RESPONDED = "responded", _("Responded")
+    INFO_REQUESTED = "info_requested", _("Information requested")
+    INFO_PROVIDED = "info_provided", _("Information provided")
+    ESCALATED = "escalated", _("Escalated")
+    RETURNED = "returned", _("Returned to the tier below")
+    RESOLVED = "resolved", _("Resolved")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ASSIGNED = "assigned", _("Assigned")
+    CLAIMED = "claimed", _("Claimed")
+    GREEN_CHANNEL = "green_channel", _("Green channel changed")
+    MESSAGE = "message", _("Reply")
+    NOTE = "note", _("Internal note")
+    ATTACHMENT = "attachment", _("Attachment added")
+    SHARED = "shared", _("Shared with a department")
+    DEADLINE_BREACHED = "deadline_breached", _("Feedback deadline missed")
+
+
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("Timeline records cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValidationError(_("Timeline records cannot be deleted."))
+
+
+class RequestEvent(AppendOnlyModel):
+    """One line of a request's timeline."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    tier = models.CharField(max_length=16, blank=True)
+    text = models.TextField(blank=True)
+    # Internal events (notes, assignments between officers) are never shown to enterprise staff.
+    internal = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at", "id"], name="event_request_time")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"
+
+
+class Message(models.Model):
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("body"), max_length=TEXT_MAX_LENGTH)
+    internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at"], name="message_request_time")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {'note' if self.internal else 'reply'} {self.pk}"
+
+
+class PrivateUploadStorage(LazyObject):
+    """Files on disk outside any URL: read only by the permission-checked download view."""
+
+    def _setup(self) -> None:
+        self._wrapped = FileSystemStorage(location=settings.PRIVATE_UPLOAD_ROOT, base_url=None)
+
+
+private_storage = PrivateUploadStorage()
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    now = timezone.now()
+    return f"requests/{now:%Y/%m}/{instance.request_id}/{filename}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(
+        upload_to=attachment_path,
+        storage=private_storage,  # type: ignore[arg-type]
+        max_length=300,
+    )
+    name = models.CharField(_("name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["request", "created_at"], name="attachment_request_time")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferenceSequence(models.Model):
+    """The last number handed out per prefix and year; numbers are never handed out twice."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="reference_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class RequestGroupObjectPermission(GroupObjectPermissionBase):
+    """An explicit grant of one request to one organisation's group (guardian, direct foreign
+    key): a request shared with an extra department. Visibility as a whole comes from the
+    organisation tree, not from rows like these."""
+
+    content_object = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False

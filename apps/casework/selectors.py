@@ -1,0 +1,115 @@
+"""Reads: the one place that decides who sees which request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from apps.organizations.models import OrgKind, Role, User, tier_index
+
+from .errors import NotVisible
+from .models import Attachment, Message, RequestEvent, RequestGroupObjectPermission, ServiceRequest
+
+_AUTHORITY_COLUMN: dict[str, str] = {
+    OrgKind.DISTRICT: "district",
+    OrgKind.MUNICIPAL: "municipal",
+    OrgKind.PROVINCIAL: "provincial",
+}
+
+
+def visibility_filter(user: User) -> Q | None:
+    """The condition on requests a user may see; None means everything (admins).
+
+    - enterprise staff: their enterprise's requests;
+    - a park (liaison, park supervisor): every request of its enterprises;
+    - an authority (district, municipal, provincial): its officers see what has reached its
+      tier; its supervisors oversee everything in their jurisdiction, lower tiers included;
+    - a department: what was routed to it, which stays visible after the request moves on;
+    - plus requests explicitly shared with the user's organisation.
+    """
+    if user.is_superuser:
+        return None
+    org = user.organization
+    if org is None or not user.role:
+        return Q(pk__in=[])
+    if user.role == Role.ENTERPRISE:
+        scope = Q(enterprise_id=org.pk)
+    elif org.kind == OrgKind.PARK:
+        scope = Q(park_id=org.pk)
+    elif org.kind in _AUTHORITY_COLUMN:
+        column = _AUTHORITY_COLUMN[org.kind]
+        scope = Q(**{f"{column}_id": org.pk})
+        if user.role != Role.SUPERVISOR:
+            scope &= Q(reached_level__gte=tier_index(org.kind))
+    elif org.kind == OrgKind.DEPARTMENT and org.parent is not None:
+        scope = Q(**{f"{_AUTHORITY_COLUMN[org.parent.kind]}_department_id": org.pk})
+    else:
+        return Q(pk__in=[])
+    shared = RequestGroupObjectPermission.objects.filter(
+        group__name=f"org:{org.pk}", permission__codename="view_servicerequest"
+    ).values("content_object_id")
+    return scope | Q(pk__in=shared)
+
+
+def visible_requests(user: User) -> QuerySet[ServiceRequest]:
+    condition = visibility_filter(user)
+    queryset = ServiceRequest.objects.all()
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def request_list(user: User) -> QuerySet[ServiceRequest]:
+    """Visible requests with what a list shows, fetched without a query per row."""
+    return visible_requests(user).select_related(
+        "enterprise", "park", "department", "assignee", "created_by", "key_project"
+    )
+
+
+def get_visible_request(user: User, pk: Any) -> ServiceRequest:
+    """Fetch a request the user may see, or raise NotVisible (404) — never telling whether it
+    exists."""
+    try:
+        return request_list(user).get(pk=int(pk))
+    except (ServiceRequest.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotVisible(_("No such request.")) from None
+
+
+def timeline(user: User, service_request: ServiceRequest) -> QuerySet[RequestEvent]:
+    events = service_request.events.select_related("actor").order_by("created_at", "id")
+    if user.is_enterprise:
+        events = events.filter(internal=False)
+    return events
+
+
+def messages(user: User, service_request: ServiceRequest) -> QuerySet[Message]:
+    found = service_request.messages.select_related("author").order_by("created_at", "id")
+    if user.is_enterprise:
+        found = found.filter(internal=False)
+    return found
+
+
+def attachments(user: User, service_request: ServiceRequest) -> QuerySet[Attachment]:
+    found = service_request.attachments.select_related("uploaded_by").order_by("created_at", "id")
+    if user.is_enterprise:
+        found = found.filter(internal=False)
+    return found
+
+
+def get_visible_attachment(user: User, service_request: ServiceRequest, pk: Any) -> Attachment:
+    try:
+        return attachments(user, service_request).get(pk=int(pk))
+    except (Attachment.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotVisible(_("No such attachment.")) from None
+
+
+# The API's name for each model transition a user can take.
+_TRANSITION_NAMES = {"return_to_lower_tier": "return", "set_green_channel": "green_channel"}
+
+
+def available_transitions(service_request: ServiceRequest, user: User) -> list[str]:
+    """What this user may do to this request now (for buttons and the API)."""
+    return [
+        _TRANSITION_NAMES.get(t.name, t.name)
+        for t in service_request.get_available_user_state_transitions(user)  # type: ignore[attr-defined]
+    ]

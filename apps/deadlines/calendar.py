@@ -1,0 +1,163 @@
+"""The working-day calendar: the one place that knows which days are working days, when a
+tier's feedback is due and how many working hours lie between two moments.
+
+Sources, in order: an admin's override of a single date, the official Chinese calendar
+(`chinesecalendar`: statutory holidays off, make-up working days on weekends on), and for years
+neither covers a logged fallback of weekdays on, weekends off.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OFFICIAL = "official"
+OVERRIDE = "override"
+FALLBACK = "fallback"
+# Longest stretch of days off the calendar can hold (Spring Festival plus weekends is 9).
+_MAX_SCAN_DAYS = 60
+_warned_years: set[int] = set()
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    workday: bool
+    name: str
+    source: str
+
+
+def _clock(setting: str) -> time:
+    hours, minutes = settings.PORTAL[setting].split(":")
+    return time(int(hours), int(minutes))
+
+
+def start_of_business() -> time:
+    return _clock("START_OF_BUSINESS")
+
+
+def end_of_business() -> time:
+    return _clock("END_OF_BUSINESS")
+
+
+class Calendar:
+    """Day look-ups over a span, with the overrides of that span read in one query."""
+
+    def __init__(self, start: date, end: date) -> None:
+        from .models import CalendarOverride
+
+        self.start, self.end = start, end
+        self.overrides = {o.date: o for o in CalendarOverride.objects.filter(date__range=(start, end))}
+
+    def day(self, day: date) -> Day:
+        override = self.overrides.get(day)
+        if override is not None:
+            return Day(day, override.workday, override.name, OVERRIDE)
+        try:
+            workday = chinese_calendar.is_workday(day)
+            _on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:
+            if day.year not in _warned_years:
+                _warned_years.add(day.year)
+                logger.warning(
+                    "The official calendar does not cover %s; counting weekdays as working days "
+                    "until an admin adds overrides for that year.",
+                    day.year,
+                )
+            return Day(day, day.weekday() < 5, "", FALLBACK)
+        return Day(day, workday, name or "", OFFICIAL)
+
+    def days(self) -> list[Day]:
+        return [self.day(self.start + timedelta(n)) for n in range((self.end - self.start).days + 1)]
+
+
+def days_between(start: date, end: date) -> list[Day]:
+    return Calendar(start, end).days()
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(SHANGHAI)
+
+
+def _at(day: date, clock: time) -> datetime:
+    return datetime.combine(day, clock, tzinfo=SHANGHAI)
+
+
+def _next_workday(cal: Calendar, day: date, *, include: bool) -> date:
+    candidate = day if include else day + timedelta(1)
+    for _ in range(_MAX_SCAN_DAYS):
+        if cal.day(candidate).workday:
+            return candidate
+        candidate += timedelta(1)
+    raise ValueError(f"No working day within {_MAX_SCAN_DAYS} days of {day}")
+
+
+def feedback_deadline(received_at: datetime, *, green_channel: bool) -> datetime:
+    """When feedback is due for a request entering a tier at `received_at`.
+
+    Ordinary requests: end of business of the next working day. Green channel: end of business
+    of the same working day when received before the cut-off (noon), else noon of the next
+    working day. A request received on a day off counts as received at the start of the next
+    working day.
+    """
+    local = _local(received_at)
+    cal = Calendar(local.date(), local.date() + timedelta(_MAX_SCAN_DAYS * 2))
+    received_day = local.date()
+    received_clock = local.timetz().replace(tzinfo=None)
+    if not cal.day(received_day).workday:
+        received_day = _next_workday(cal, received_day, include=False)
+        received_clock = start_of_business()
+
+    if green_channel:
+        if received_clock < _clock("GREEN_CHANNEL_CUTOFF"):
+            return _at(received_day, end_of_business())
+        return _at(_next_workday(cal, received_day, include=False), _clock("GREEN_CHANNEL_LATE_DUE"))
+    return _at(_next_workday(cal, received_day, include=False), end_of_business())
+
+
+def working_seconds_between(start: datetime, end: datetime) -> int:
+    """Seconds of business hours (working days, start to end of business) between two moments."""
+    if end <= start:
+        return 0
+    start_local, end_local = _local(start), _local(end)
+    cal = Calendar(start_local.date(), end_local.date())
+    opening, closing = start_of_business(), end_of_business()
+    total = 0.0
+    day = start_local.date()
+    while day <= end_local.date():
+        if cal.day(day).workday:
+            window_start = max(_at(day, opening), start_local)
+            window_end = min(_at(day, closing), end_local)
+            if window_end > window_start:
+                total += (window_end - window_start).total_seconds()
+        day += timedelta(1)
+    return int(total)
+
+
+def subtract_working_seconds(end: datetime, seconds: int) -> datetime:
+    """The moment `seconds` of business hours before `end` (the reminder before a deadline)."""
+    local = _local(end)
+    cal = Calendar(local.date() - timedelta(_MAX_SCAN_DAYS * 2), local.date())
+    opening, closing = start_of_business(), end_of_business()
+    remaining = float(seconds)
+    day = local.date()
+    cursor = local
+    for _ in range(_MAX_SCAN_DAYS * 2):
+        if cal.day(day).workday:
+            window_end = min(_at(day, closing), cursor)
+            window_start = _at(day, opening)
+            available = (window_end - window_start).total_seconds()
+            if available >= remaining and available > 0:
+                return window_end - timedelta(seconds=remaining)
+            remaining -= max(available, 0)
+        day -= timedelta(1)
+        cursor = _at(day, closing)
+    raise ValueError("Working-time span too long")

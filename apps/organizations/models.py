@@ -1,0 +1,294 @@
+"""The jurisdiction tree, its users and roles, routing rules and key projects."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgKind(models.TextChoices):
+    PROVINCIAL = "provincial", _("Provincial authority")
+    MUNICIPAL = "municipal", _("Municipal authority")
+    DISTRICT = "district", _("District")
+    DEPARTMENT = "department", _("Department")
+    PARK = "park", _("Industrial park")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class Tier(models.TextChoices):
+    """The four tiers a request climbs, lowest first."""
+
+    PARK = "park", _("Park")
+    DISTRICT = "district", _("District")
+    MUNICIPAL = "municipal", _("Municipal")
+    PROVINCIAL = "provincial", _("Provincial")
+
+
+TIER_ORDER: list[str] = [Tier.PARK, Tier.DISTRICT, Tier.MUNICIPAL, Tier.PROVINCIAL]
+AUTHORITY_TIERS: list[str] = [Tier.DISTRICT, Tier.MUNICIPAL, Tier.PROVINCIAL]
+
+# Which kinds may hang under which: the tree of SPEC.md.
+ALLOWED_PARENTS: dict[str, set[str | None]] = {
+    OrgKind.PROVINCIAL: {None},
+    OrgKind.MUNICIPAL: {OrgKind.PROVINCIAL},
+    OrgKind.DISTRICT: {OrgKind.MUNICIPAL},
+    OrgKind.DEPARTMENT: {OrgKind.DISTRICT, OrgKind.MUNICIPAL, OrgKind.PROVINCIAL},
+    OrgKind.PARK: {OrgKind.DISTRICT},
+    OrgKind.ENTERPRISE: {OrgKind.PARK},
+}
+
+
+def tier_index(tier: str) -> int:
+    return TIER_ORDER.index(tier)
+
+
+class Organization(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=OrgKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=8,
+        blank=True,
+        help_text=_("Districts: the prefix of request references, e.g. PS for PS-2026-000123."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["kind", "name"]
+        indexes = [models.Index(fields=["kind", "parent"])]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="org_unique_name_per_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        parent_kind = self.parent.kind if self.parent_id else None  # type: ignore[union-attr]
+        if parent_kind not in ALLOWED_PARENTS.get(self.kind, set()):
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s cannot sit under %(parent)s.")
+                    % {"kind": self.get_kind_display(), "parent": parent_kind or _("nothing")}
+                }
+            )
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_zh and (get_language() or "").startswith("zh"):
+            return self.name_zh
+        return self.name
+
+    @property
+    def tier(self) -> str | None:
+        """The tier this organisation answers for (None for enterprises)."""
+        if self.kind == OrgKind.PARK:
+            return Tier.PARK
+        if self.kind in (OrgKind.DISTRICT, OrgKind.MUNICIPAL, OrgKind.PROVINCIAL):
+            return self.kind
+        if self.kind == OrgKind.DEPARTMENT and self.parent_id:
+            return self.parent.kind  # type: ignore[union-attr]
+        return None
+
+    @property
+    def authority(self) -> Organization | None:
+        """The tier authority this organisation belongs to (itself, or a department's parent)."""
+        if self.kind == OrgKind.DEPARTMENT:
+            return self.parent
+        if self.kind == OrgKind.ENTERPRISE:
+            return None
+        return self
+
+    def ancestor(self, kind: str) -> Organization | None:
+        node: Organization | None = self
+        while node is not None and node.kind != kind:
+            node = node.parent
+        return node
+
+
+class Role(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise staff")
+    LIAISON = "liaison", _("Park liaison")
+    OFFICER = "officer", _("Officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Administrator")
+
+
+# The organisation kinds each role may belong to.
+ROLE_ORG_KINDS: dict[str, set[str]] = {
+    Role.ENTERPRISE: {OrgKind.ENTERPRISE},
+    Role.LIAISON: {OrgKind.PARK},
+    Role.OFFICER: {OrgKind.DEPARTMENT, OrgKind.DISTRICT, OrgKind.MUNICIPAL, OrgKind.PROVINCIAL},
+    Role.SUPERVISOR: {
+        OrgKind.DEPARTMENT,
+        OrgKind.PARK,
+        OrgKind.DISTRICT,
+        OrgKind.MUNICIPAL,
+        OrgKind.PROVINCIAL,
+    },
+}
+
+
+class User(AbstractUser):
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        indexes = [models.Index(fields=["organization", "role"])]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_superuser and not self.role:
+            return
+        allowed = ROLE_ORG_KINDS.get(self.role)
+        if allowed is None:
+            if self.role != Role.ADMIN:
+                raise ValidationError({"role": _("Choose a role.")})
+            return
+        if self.organization is None or self.organization.kind not in allowed:
+            raise ValidationError(
+                {
+                    "organization": _("A %(role)s must belong to one of: %(kinds)s.")
+                    % {"role": self.get_role_display(), "kinds": ", ".join(sorted(allowed))}
+                }
+            )
+
+    @property
+    def effective_role(self) -> str:
+        if self.is_superuser:
+            return Role.ADMIN
+        return self.role
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.role == Role.ENTERPRISE and not self.is_superuser
+
+
+class RoutingRule(models.Model):
+    """Within an authority tier, which department answers which category.
+
+    A rule without a category is the tier's default department."""
+
+    authority = models.ForeignKey(
+        Organization,
+        verbose_name=_("authority"),
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        limit_choices_to={"kind__in": ["district", "municipal", "provincial"]},
+    )
+    category = models.CharField(
+        _("category"),
+        max_length=32,
+        blank=True,
+        help_text=_("Leave empty for the default department of this authority."),
+    )
+    department = models.ForeignKey(
+        Organization,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": "department"},
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "category"], name="routing_one_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} / {self.category or '*'} → {self.department}"
+
+    def clean(self) -> None:
+        from apps.casework.models import Category
+
+        if self.category and self.category not in Category.values:
+            raise ValidationError({"category": _("Unknown category.")})
+        if self.department_id and self.authority_id and self.department.parent_id != self.authority_id:
+            raise ValidationError({"department": _("The department must belong to this authority.")})
+
+
+class KeyProject(models.Model):
+    """A district's register of priority ("green channel") projects."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        SUSPENDED = "suspended", _("Suspended")
+
+    district = models.ForeignKey(
+        Organization,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="key_projects",
+        limit_choices_to={"kind": "district"},
+    )
+    enterprise = models.ForeignKey(
+        Organization,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="enterprise_key_projects",
+        limit_choices_to={"kind": "enterprise"},
+    )
+    park = models.ForeignKey(
+        Organization,
+        verbose_name=_("park"),
+        on_delete=models.PROTECT,
+        related_name="park_key_projects",
+        limit_choices_to={"kind": "park"},
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    products = models.CharField(_("products"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("key project")
+        verbose_name_plural = _("key projects")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "name"], name="key_project_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def organization_group(organization: Organization) -> Group:
+    """The auth group that stands for an organisation in explicit per-object grants."""
+    group, _created = Group.objects.get_or_create(name=f"org:{organization.pk}")
+    return group
+
+
+def sync_organization_group(user: User) -> None:
+    """Keep a user in exactly the group of their organisation."""
+    stale = user.groups.filter(name__startswith="org:")
+    if user.organization_id is not None:
+        stale = stale.exclude(name=f"org:{user.organization_id}")
+    user.groups.remove(*stale)
+    if user.organization_id is not None:
+        user.groups.add(organization_group(user.organization))  # type: ignore[arg-type]

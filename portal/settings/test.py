@@ -1,0 +1,21 @@
+"""Fast, deterministic settings for the test suite (SQLite by default, PostgreSQL with
+DATABASE_URL)."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+PRIVATE_UPLOAD_ROOT = VAR_DIR / "test-uploads"
+
+# The race tests use real threads, which need a real file: an in-memory SQLite database in
+# shared-cache mode answers concurrent writers with "table is locked" instead of waiting.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
+WHITENOISE_USE_FINDERS = True

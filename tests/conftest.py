@@ -1,0 +1,69 @@
+"""Shared fixtures: the demo jurisdictions (the real seed code), API clients per persona, and
+helpers that reach a state through the real actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.casework import actions
+from apps.casework.models import ServiceRequest
+from apps.organizations import demo
+from apps.organizations.models import Organization, User
+
+
+@pytest.fixture
+def orgs(db) -> dict[str, Organization]:
+    return demo.seed_organizations()
+
+
+@pytest.fixture
+def users(orgs) -> dict[str, User]:
+    return {u.username: u for u in demo.seed_users(orgs)}
+
+
+@pytest.fixture
+def api(users) -> Callable[[str | None], APIClient]:
+    """`api("ent_pregene")`: a client signed in as that demo user (None: anonymous)."""
+
+    def client_for(username: str | None) -> APIClient:
+        client = APIClient()
+        if username is not None:
+            client.force_authenticate(users[username])
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def make_request(users, orgs) -> Callable[..., ServiceRequest]:
+    """File a request through the real action; `submit=True` puts it into park review."""
+
+    def make(
+        by: str = "ent_pregene",
+        *,
+        enterprise: str | None = None,
+        submit: bool = True,
+        category: str = "clinical_trial",
+        product_type: str = "biologic",
+        **extra: Any,
+    ) -> ServiceRequest:
+        return actions.create_request(
+            actor=users[by],
+            title=extra.pop("title", "Protocol amendment for PRG-1801 phase II"),
+            description=extra.pop("description", "We need guidance on the amendment filing."),
+            category=category,
+            product_type=product_type,
+            enterprise=orgs[enterprise] if enterprise else None,
+            submit=submit,
+            **extra,
+        )
+
+    return make
+
+
+def fresh(service_request: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.get(pk=service_request.pk)
