@@ -67,3 +67,13 @@ def make_request(users, orgs) -> Callable[..., ServiceRequest]:
 
 def fresh(service_request: ServiceRequest) -> ServiceRequest:
     return ServiceRequest.objects.get(pk=service_request.pk)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_deadline_policy():
+    """The policy is cached per process; a test's database rollback must not leave it stale."""
+    from apps.deadlines import calendar
+
+    calendar.forget_policy()
+    yield
+    calendar.forget_policy()

@@ -20,6 +20,8 @@ from apps.casework.models import (
     ServiceRequest,
 )
 from apps.casework.selectors import available_transitions
+from apps.notifications.models import Notification
+from apps.notifications.services import render as render_notification
 from apps.organizations.models import KeyProject, Organization, OrgKind, User
 
 
@@ -244,3 +246,48 @@ class MessageCreateSerializer(serializers.Serializer):
 class AttachmentCreateSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False)
     internal = StrictBooleanField(default=False)
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    text = serializers.SerializerMethodField()
+    request = serializers.IntegerField(source="request_id", allow_null=True)
+    reference = serializers.SerializerMethodField()
+    read = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_text(self, notification: Notification) -> str:
+        return render_notification(notification)
+
+    def get_reference(self, notification: Notification) -> str | None:
+        return notification.params.get("reference") or None
+
+
+class CalendarQuerySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": _("The end must not be before the start.")})
+        if (attrs["end"] - attrs["start"]).days > 366:
+            raise serializers.ValidationError({"end": _("Ask for at most 366 days at a time.")})
+        return attrs
+
+
+class CalendarDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    workday = serializers.BooleanField()
+    name = serializers.CharField()
+    # The metaclass pops declared fields, so this does not shadow Field.source at run time.
+    source = serializers.ChoiceField(choices=["official", "override", "fallback"])  # type: ignore[assignment]
+
+
+class DeadlineQuerySerializer(serializers.Serializer):
+    received_at = serializers.DateTimeField()
+    green_channel = StrictBooleanField(default=False)
+
+
+class DeadlineSerializer(serializers.Serializer):
+    due_at = serializers.DateTimeField()

@@ -10,9 +10,12 @@ router.include_root_view = False
 router.register("requests", views.RequestViewSet, basename="request")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("key-projects", views.KeyProjectViewSet, basename="key-project")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", views.obtain_token, name="token"),
     path("me/", views.me, name="me"),
+    path("calendar/", views.calendar_days, name="calendar"),
+    path("calendar/deadline/", views.calendar_deadline, name="calendar-deadline"),
     path("", include(router.urls)),
 ]

@@ -22,6 +22,9 @@ from rest_framework.response import Response
 
 from apps.casework import actions, selectors
 from apps.casework.models import ServiceRequest
+from apps.deadlines import calendar
+from apps.notifications import services as notification_services
+from apps.notifications.models import Notification
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role
 
 from . import serializers as s
@@ -335,3 +338,66 @@ def obtain_token(request: Request) -> Response:
     data.is_valid(raise_exception=True)
     token, _created = Token.objects.get_or_create(user=data.validated_data["user"])
     return Response({"token": token.key})
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's notification centre, newest first."""
+
+    serializer_class = s.NotificationSerializer
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return Notification.objects.filter(recipient=self.request.user).order_by("-created_at", "-id")  # type: ignore[misc]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        response.data["unread"] = notification_services.unread_count(request.user)  # type: ignore[arg-type,index]
+        return response
+
+    @extend_schema(request=None, responses={200: s.NotificationSerializer, 404: _ERRORS[404]})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = notification_services.mark_read(request.user, pk)  # type: ignore[arg-type]
+        return Response(s.NotificationSerializer(notification).data)
+
+    @extend_schema(
+        request=None, responses={200: inline_serializer("ReadAll", {"marked": serializers.IntegerField()})}
+    )
+    @action(detail=False, methods=["post"])
+    def read_all(self, request: Request) -> Response:
+        return Response({"marked": notification_services.mark_all_read(request.user)})  # type: ignore[arg-type]
+
+    @extend_schema(responses={200: inline_serializer("Unread", {"unread": serializers.IntegerField()})})
+    @action(detail=False, methods=["get"])
+    def unread(self, request: Request) -> Response:
+        return Response({"unread": notification_services.unread_count(request.user)})  # type: ignore[arg-type]
+
+
+@extend_schema(
+    parameters=[s.CalendarQuerySerializer],
+    responses={200: s.CalendarDaySerializer(many=True), 400: _ERRORS[400]},
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def calendar_days(request: Request) -> Response:
+    """Working days and days off between `start` and `end`, with the holiday's name and where
+    the answer comes from (`official`, `override` or `fallback`)."""
+    query = s.CalendarQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    days = calendar.days_between(query.validated_data["start"], query.validated_data["end"])
+    return Response(s.CalendarDaySerializer(days, many=True).data)
+
+
+@extend_schema(
+    parameters=[s.DeadlineQuerySerializer], responses={200: s.DeadlineSerializer, 400: _ERRORS[400]}
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def calendar_deadline(request: Request) -> Response:
+    """The feedback deadline of a request entering a tier at `received_at`."""
+    query = s.DeadlineQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    due_at = calendar.feedback_deadline(
+        query.validated_data["received_at"], green_channel=query.validated_data["green_channel"]
+    )
+    return Response(s.DeadlineSerializer({"due_at": due_at}).data)

@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from guardian.shortcuts import assign_perm
 
-from apps.deadlines import visits
+from apps.deadlines import calendar, visits
+from apps.deadlines.models import TierVisit
+from apps.notifications import services as notifications
 from apps.organizations import routing
 from apps.organizations.models import (
     KeyProject,
@@ -101,9 +103,7 @@ def _refusal(service_request: ServiceRequest, name: str) -> str:
 
 
 def _reopen_days() -> int:
-    from django.conf import settings
-
-    return int(settings.PORTAL["REOPEN_WITHIN_DAYS"])
+    return calendar.policy().reopen_within_days
 
 
 def _guard(service_request: ServiceRequest, name: str, actor: User | None) -> Callable[[], Any]:
@@ -145,18 +145,23 @@ def _record(
     from_state: str = "",
     text: str = "",
     internal: bool = False,
+    tier: str | None = None,
 ) -> RequestEvent:
-    return RequestEvent.objects.create(
+    """Append the timeline event and notify whoever should hear of it (in this transaction;
+    the emails leave after the commit)."""
+    event = RequestEvent.objects.create(
         request=service_request,
         kind=kind,
         actor=actor,
         created_at=now,
         from_state=from_state,
         to_state=service_request.state,
-        tier=service_request.tier,
+        tier=tier or service_request.tier,
         text=text,
         internal=internal,
     )
+    notifications.notify_event(event)
+    return event
 
 
 def _text(value: Any, field: str, *, required: bool = True, max_length: int = TEXT_MAX_LENGTH) -> str:
@@ -391,13 +396,17 @@ def reopen(service_request: ServiceRequest, *, actor: User, reason: Any) -> Serv
     return service_request
 
 
-def close(service_request: ServiceRequest, *, actor: User | None) -> ServiceRequest:
-    """Close a resolved request: its enterprise, or the system (`actor=None`) after 7 days."""
+def close(
+    service_request: ServiceRequest, *, actor: User | None, now: datetime | None = None
+) -> ServiceRequest:
+    """Close a resolved request: its enterprise, or the system (`actor=None`, at the scan's
+    `now`) once the resolution has stood long enough."""
     transition = _guard(service_request, "close", actor)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         from_state = service_request.state
         transition()
+        service_request.closed_at = now
         _write(service_request, now)
         text = "" if actor is not None else _("Closed automatically after the resolution stood.")
         _record(service_request, EventKind.CLOSED, actor, now, from_state=from_state, text=text)
@@ -584,6 +593,30 @@ def share_with_department(
         )
         _touch(service_request, now)
     return service_request
+
+
+def record_breach(visit: TierVisit, *, now: datetime) -> bool:
+    """The tier missed its feedback deadline: record it once per visit (claimed with a
+    conditional update, so two scans never record it twice) and alert the people above."""
+    with transaction.atomic():
+        claimed = TierVisit.objects.filter(
+            pk=visit.pk, breached_at__isnull=True, feedback_at__isnull=True, ended_at__isnull=True
+        ).update(breached_at=now)
+        if not claimed:
+            return False
+        service_request = visit.request
+        due = timezone.localtime(visit.due_at).strftime("%Y-%m-%d %H:%M")
+        _record(
+            service_request,
+            EventKind.DEADLINE_BREACHED,
+            None,
+            now,
+            from_state=service_request.state,
+            text=_("Feedback was due %(due)s.") % {"due": due},
+            internal=True,
+            tier=visit.tier,
+        )
+    return True
 
 
 TRANSITIONS: dict[str, Callable[..., ServiceRequest]] = {

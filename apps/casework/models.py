@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase
@@ -170,15 +169,19 @@ class ServiceRequest(FSMModelMixin, models.Model):
         return f"{self.reference} {self.title}"
 
     # --- derived ------------------------------------------------------------------------------
-    @property
-    def tier_authority_id(self) -> int | None:
+    def authority_id_of(self, tier: str) -> int | None:
+        """The organisation that answers for `tier` on this request's chain."""
         authorities: dict[str, int | None] = {
             Tier.PARK: self.park_id,
             Tier.DISTRICT: self.district_id,
             Tier.MUNICIPAL: self.municipal_id,
             Tier.PROVINCIAL: self.provincial_id,
         }
-        return authorities[self.tier]
+        return authorities[tier]
+
+    @property
+    def tier_authority_id(self) -> int | None:
+        return self.authority_id_of(self.tier)
 
     @property
     def is_overdue(self) -> bool:
@@ -195,7 +198,9 @@ class ServiceRequest(FSMModelMixin, models.Model):
     def reopen_window_open(self: Any) -> bool:
         if self.resolved_at is None:
             return False
-        window = timedelta(days=settings.PORTAL["REOPEN_WITHIN_DAYS"])
+        from apps.deadlines.calendar import policy
+
+        window = timedelta(days=policy().reopen_within_days)
         return timezone.now() <= self.resolved_at + window
 
     def next_tier_exists(self: Any) -> bool:
@@ -269,7 +274,7 @@ class ServiceRequest(FSMModelMixin, models.Model):
 
     @transition(field=state, source=State.RESOLVED, target=State.CLOSED, permission=rules.may_close)
     def close(self) -> None:
-        self.closed_at = timezone.now()
+        pass
 
     @transition(
         field=state,
@@ -371,14 +376,10 @@ class Message(models.Model):
         return f"{self.request_id} {'note' if self.internal else 'reply'} {self.pk}"
 
 
-class PrivateUploadStorage(LazyObject):
-    """Files on disk outside any URL: read only by the permission-checked download view."""
-
-    def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_UPLOAD_ROOT, base_url=None)
-
-
-private_storage = PrivateUploadStorage()
+def private_storage() -> FileSystemStorage:
+    """Files on disk outside any URL: read only by the permission-checked download view.
+    A callable, so that migrations do not record this machine's path."""
+    return FileSystemStorage(location=settings.PRIVATE_UPLOAD_ROOT, base_url=None)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -391,7 +392,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(
         upload_to=attachment_path,
-        storage=private_storage,  # type: ignore[arg-type]
+        storage=private_storage,
         max_length=300,
     )
     name = models.CharField(_("name"), max_length=255)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.deadlines import calendar
 from apps.deadlines.models import TierVisit
+from apps.deadlines.visits import reminder_time
 from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, User
 from apps.organizations.routing import department_for
 
@@ -198,6 +199,13 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
     rng = random.Random(seed)
     now = timezone.now()
     deadlines = _Deadlines()
+    reminder_cache: dict[datetime, datetime] = {}
+
+    def reminders(due: datetime) -> datetime:
+        if due not in reminder_cache:
+            reminder_cache[due] = reminder_time(due)
+        return reminder_cache[due]
+
     key_projects = {
         kp.enterprise_id: kp.pk for kp in KeyProject.objects.filter(status=KeyProject.Status.ACTIVE)
     }

@@ -11,10 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.conf import settings
+
+if TYPE_CHECKING:
+    from .models import DeadlinePolicy
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +39,34 @@ class Day:
     source: str
 
 
-def _clock(setting: str) -> time:
-    hours, minutes = settings.PORTAL[setting].split(":")
-    return time(int(hours), int(minutes))
+_POLICY_TTL_SECONDS = 5.0
+_policy_cache: tuple[float, Any] | None = None
+
+
+def policy() -> DeadlinePolicy:
+    """The deadline policy row (admin-editable), or the defaults from settings. Cached for a
+    few seconds per process; saving it clears this process's copy at once."""
+    global _policy_cache
+    from .models import DeadlinePolicy
+
+    now = monotonic()
+    if _policy_cache is None or _policy_cache[0] < now:
+        found = DeadlinePolicy.objects.filter(pk=1).first() or DeadlinePolicy.defaults()
+        _policy_cache = (now + _POLICY_TTL_SECONDS, found)
+    return _policy_cache[1]  # type: ignore[no-any-return]
+
+
+def forget_policy() -> None:
+    global _policy_cache
+    _policy_cache = None
 
 
 def start_of_business() -> time:
-    return _clock("START_OF_BUSINESS")
+    return policy().start_of_business
 
 
 def end_of_business() -> time:
-    return _clock("END_OF_BUSINESS")
+    return policy().end_of_business
 
 
 class Calendar:
@@ -117,9 +138,10 @@ def feedback_deadline(received_at: datetime, *, green_channel: bool) -> datetime
         received_clock = start_of_business()
 
     if green_channel:
-        if received_clock < _clock("GREEN_CHANNEL_CUTOFF"):
-            return _at(received_day, end_of_business())
-        return _at(_next_workday(cal, received_day, include=False), _clock("GREEN_CHANNEL_LATE_DUE"))
+        rules = policy()
+        if received_clock < rules.green_channel_cutoff:
+            return _at(received_day, rules.end_of_business)
+        return _at(_next_workday(cal, received_day, include=False), rules.green_channel_late_due)
     return _at(_next_workday(cal, received_day, include=False), end_of_business())
 
 

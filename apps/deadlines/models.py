@@ -3,6 +3,9 @@ calendar overrides admins keep for years the official calendar library does not 
 
 from __future__ import annotations
 
+from datetime import time
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -49,6 +52,7 @@ class TierVisit(models.Model):
     ended_at = models.DateTimeField(_("left the tier"), null=True, blank=True)
     feedback_seconds = models.PositiveIntegerField(null=True, blank=True)
     feedback_working_seconds = models.PositiveIntegerField(null=True, blank=True)
+    remind_at = models.DateTimeField(_("reminder due"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(
@@ -61,11 +65,17 @@ class TierVisit(models.Model):
         ordering = ["started_at", "id"]
         indexes = [
             models.Index(fields=["request", "started_at"], name="visit_request_time"),
-            # The periodic scan reads only visits still waiting for feedback.
+            # The periodic scan reads only visits still waiting for feedback and not yet
+            # reminded (or breached): what it has done drops out of its indexes.
+            models.Index(
+                fields=["remind_at"],
+                name="visit_awaiting_reminder",
+                condition=Q(feedback_at__isnull=True, ended_at__isnull=True, reminded_at__isnull=True),
+            ),
             models.Index(
                 fields=["due_at"],
-                name="visit_awaiting_due",
-                condition=Q(feedback_at__isnull=True, ended_at__isnull=True),
+                name="visit_awaiting_breach",
+                condition=Q(feedback_at__isnull=True, ended_at__isnull=True, breached_at__isnull=True),
             ),
             models.Index(fields=["authority", "started_at"], name="visit_authority_time"),
             models.Index(fields=["department", "started_at"], name="visit_department_time"),
@@ -77,3 +87,57 @@ class TierVisit(models.Model):
     @property
     def awaiting_feedback(self) -> bool:
         return self.feedback_at is None and self.ended_at is None
+
+
+class DeadlinePolicy(models.Model):
+    """The deadline rules an admin may tune; one row. Defaults come from settings.PORTAL."""
+
+    start_of_business = models.TimeField(_("start of business"))
+    end_of_business = models.TimeField(_("end of business"))
+    green_channel_cutoff = models.TimeField(
+        _("green channel cut-off"),
+        help_text=_("Green-channel requests received before this time are due the same working day."),
+    )
+    green_channel_late_due = models.TimeField(
+        _("green channel late deadline"),
+        help_text=_("Received after the cut-off: due at this time of the next working day."),
+    )
+    reminder_working_hours = models.DecimalField(
+        _("reminder (working hours before the deadline)"), max_digits=4, decimal_places=1
+    )
+    reopen_within_days = models.PositiveSmallIntegerField(_("reopen within (days)"))
+    auto_close_after_days = models.PositiveSmallIntegerField(_("close resolved requests after (days)"))
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policy")
+
+    def __str__(self) -> str:
+        return str(_("Deadline policy"))
+
+    @classmethod
+    def defaults(cls) -> DeadlinePolicy:
+        def clock(name: str) -> time:
+            hours, minutes = settings.PORTAL[name].split(":")
+            return time(int(hours), int(minutes))
+
+        return cls(
+            pk=1,
+            start_of_business=clock("START_OF_BUSINESS"),
+            end_of_business=clock("END_OF_BUSINESS"),
+            green_channel_cutoff=clock("GREEN_CHANNEL_CUTOFF"),
+            green_channel_late_due=clock("GREEN_CHANNEL_LATE_DUE"),
+            reminder_working_hours=Decimal(str(settings.PORTAL["REMINDER_WORKING_HOURS"])),
+            reopen_within_days=settings.PORTAL["REOPEN_WITHIN_DAYS"],
+            auto_close_after_days=settings.PORTAL["AUTO_CLOSE_AFTER_DAYS"],
+        )
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.start_of_business >= self.end_of_business:
+            raise ValidationError({"end_of_business": _("The day must end after it starts.")})
+        if not (self.start_of_business <= self.green_channel_cutoff <= self.end_of_business):
+            raise ValidationError({"green_channel_cutoff": _("Choose a time within business hours.")})
+        if not (self.start_of_business <= self.green_channel_late_due <= self.end_of_business):
+            raise ValidationError({"green_channel_late_due": _("Choose a time within business hours.")})

@@ -10,6 +10,12 @@ from . import calendar
 from .models import TierVisit
 
 
+def reminder_time(due_at: datetime) -> datetime:
+    """When to remind the tier: some working hours before the deadline (2 by default)."""
+    hours = calendar.policy().reminder_working_hours
+    return calendar.subtract_working_seconds(due_at, int(hours * 3600))
+
+
 def current_visit(service_request: ServiceRequest) -> TierVisit | None:
     return (
         TierVisit.objects.filter(request=service_request, ended_at__isnull=True)
@@ -30,6 +36,7 @@ def start_visit(service_request: ServiceRequest, now: datetime) -> TierVisit:
         green_channel=service_request.green_channel,
         started_at=now,
         due_at=due_at,
+        remind_at=reminder_time(due_at),
         assignee_id=service_request.assignee_id,
     )
 
@@ -65,5 +72,6 @@ def reschedule_visit(visit: TierVisit | None, service_request: ServiceRequest) -
         return
     visit.green_channel = service_request.green_channel
     visit.due_at = calendar.feedback_deadline(visit.started_at, green_channel=visit.green_channel)
-    visit.save(update_fields=["green_channel", "due_at"])
+    visit.remind_at = reminder_time(visit.due_at)
+    visit.save(update_fields=["green_channel", "due_at", "remind_at"])
     service_request.feedback_due_at = visit.due_at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -154,6 +155,9 @@ class User(AbstractUser):
         related_name="members",
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+    language = models.CharField(
+        _("language for emails"), max_length=8, choices=settings.LANGUAGES, default="zh-hans"
+    )
 
     class Meta(AbstractUser.Meta):
         indexes = [models.Index(fields=["organization", "role"])]

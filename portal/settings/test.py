@@ -17,5 +17,6 @@ PRIVATE_UPLOAD_ROOT = VAR_DIR / "test-uploads"
 # The race tests use real threads, which need a real file: an in-memory SQLite database in
 # shared-cache mode answers concurrent writers with "table is locked" instead of waiting.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
+    # One file per test process, so that several runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
 WHITENOISE_USE_FINDERS = True

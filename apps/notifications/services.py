@@ -1,0 +1,333 @@
+"""Who hears of what, and how it reaches them.
+
+`notify_event` runs inside the action's transaction: it writes one notification per recipient
+and, after the commit, hands their emails to Celery. Internal events never go to enterprise
+staff, whatever the rule that picked them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from apps.casework.models import EventKind, RequestEvent, ServiceRequest
+from apps.deadlines.models import TierVisit
+from apps.organizations.models import TIER_ORDER, Role, Tier, User
+
+from .models import EmailState, Notification
+
+logger = logging.getLogger(__name__)
+
+NEW_WORK = "new_work"
+REMINDER = "reminder"
+# How long after creation a pending email counts as lost by the hand-over, and how long a
+# claimed one may stay unsent before another try.
+HANDOVER_GRACE = timedelta(seconds=30)
+SENDING_TIMEOUT = timedelta(minutes=10)
+MAX_EMAIL_ATTEMPTS = 5
+
+TEXTS: dict[str, Any] = {
+    EventKind.SUBMITTED: _("%(reference)s “%(title)s” was submitted to the park."),
+    EventKind.RESPONDED: _("%(actor)s replied on %(reference)s: %(snippet)s"),
+    EventKind.INFO_REQUESTED: _("%(actor)s asked for more information on %(reference)s: %(snippet)s"),
+    EventKind.INFO_PROVIDED: _("%(actor)s provided the information asked for on %(reference)s."),
+    EventKind.ESCALATED: _("%(reference)s was escalated to the %(tier)s tier."),
+    EventKind.RETURNED: _("%(reference)s was returned to the %(tier)s tier."),
+    EventKind.RESOLVED: _("%(reference)s was resolved: %(snippet)s"),
+    EventKind.REOPENED: _("%(reference)s was reopened: %(snippet)s"),
+    EventKind.CLOSED: _("%(reference)s was closed."),
+    EventKind.WITHDRAWN: _("%(reference)s was withdrawn."),
+    EventKind.ASSIGNED: _("%(reference)s “%(title)s” was assigned to you."),
+    EventKind.GREEN_CHANNEL: _("The green channel of %(reference)s changed: %(snippet)s"),
+    EventKind.MESSAGE: _("%(actor)s wrote on %(reference)s: %(snippet)s"),
+    EventKind.NOTE: _("%(actor)s added an internal note on %(reference)s: %(snippet)s"),
+    EventKind.ATTACHMENT: _("%(actor)s attached “%(snippet)s” to %(reference)s."),
+    EventKind.DEADLINE_BREACHED: _(
+        "Feedback on %(reference)s at the %(tier)s tier was due %(due)s and has not been given."
+    ),
+    REMINDER: _("Feedback on %(reference)s at the %(tier)s tier is due %(due)s."),
+    NEW_WORK: _("New in your queue: %(reference)s “%(title)s”."),
+}
+
+# Events that bring a request into a tier's queue.
+_ARRIVALS = {
+    EventKind.SUBMITTED,
+    EventKind.ESCALATED,
+    EventKind.RETURNED,
+    EventKind.INFO_PROVIDED,
+    EventKind.REOPENED,
+}
+# Events the tier that holds the request wants to hear of when the enterprise side acts.
+_FROM_FILER = {EventKind.MESSAGE, EventKind.ATTACHMENT, EventKind.WITHDRAWN}
+
+
+# --- recipients -----------------------------------------------------------------------------
+def _active(query: Q) -> set[int]:
+    return set(User.objects.filter(query, is_active=True).values_list("pk", flat=True))
+
+
+def enterprise_side(service_request: ServiceRequest) -> set[int]:
+    """Who filed it: the enterprise's staff, and the liaison who logged it for them."""
+    people = _active(Q(organization_id=service_request.enterprise_id, role=Role.ENTERPRISE))
+    if service_request.created_by.role == Role.LIAISON:
+        people.add(service_request.created_by_id)
+    return people
+
+
+def tier_staff(service_request: ServiceRequest) -> set[int]:
+    """Who works the queue the request sits in now."""
+    if service_request.assignee_id:
+        return {service_request.assignee_id}
+    if service_request.tier == Tier.PARK:
+        return _active(Q(organization_id=service_request.park_id, role=Role.LIAISON))
+    org_id = service_request.department_id or service_request.tier_authority_id
+    return _active(Q(organization_id=org_id, role=Role.OFFICER))
+
+
+def tier_supervisors(service_request: ServiceRequest, tier: str) -> set[int]:
+    authority = service_request.authority_id_of(tier)
+    orgs = [
+        o for o in (authority, service_request.department_id if tier == service_request.tier else None) if o
+    ]
+    return _active(Q(organization_id__in=orgs, role=Role.SUPERVISOR))
+
+
+def next_tier_up(service_request: ServiceRequest, tier: str) -> set[int]:
+    index = TIER_ORDER.index(tier)
+    if index + 1 >= len(TIER_ORDER):
+        return set()
+    authority = service_request.authority_id_of(TIER_ORDER[index + 1])
+    if authority is None:
+        return set()
+    return _active(Q(organization_id=authority, role=Role.SUPERVISOR)) or _active(
+        Q(organization_id=authority, role=Role.OFFICER)
+    )
+
+
+def _enterprise_staff_ids(user_ids: Iterable[int]) -> set[int]:
+    return set(User.objects.filter(pk__in=list(user_ids), role=Role.ENTERPRISE).values_list("pk", flat=True))
+
+
+def recipients_for_event(event: RequestEvent) -> dict[int, str]:
+    """recipient id → notification kind, for one timeline event."""
+    service_request = event.request
+    found: dict[int, str] = {}
+    if not event.internal and event.kind not in (EventKind.CREATED, EventKind.CLAIMED):
+        for user_id in enterprise_side(service_request):
+            found[user_id] = event.kind
+    if event.kind in _ARRIVALS:
+        for user_id in tier_staff(service_request):
+            found[user_id] = NEW_WORK
+    elif event.kind in _FROM_FILER or event.kind == EventKind.NOTE:
+        if (
+            event.actor_id is None
+            or event.kind == EventKind.NOTE
+            or event.actor_id in enterprise_side(service_request)
+        ):
+            for user_id in tier_staff(service_request):
+                found.setdefault(user_id, event.kind)
+    elif event.kind == EventKind.ASSIGNED and service_request.assignee_id:
+        found[service_request.assignee_id] = event.kind
+    elif event.kind == EventKind.DEADLINE_BREACHED:
+        for user_id in (
+            tier_staff(service_request)
+            | tier_supervisors(service_request, event.tier)
+            | next_tier_up(service_request, event.tier)
+        ):
+            found[user_id] = event.kind
+    found.pop(event.actor_id, None)  # type: ignore[arg-type]
+    if event.internal:
+        for user_id in _enterprise_staff_ids(found):
+            del found[user_id]
+    return found
+
+
+# --- writing and handing over -------------------------------------------------------------------
+def _params(
+    service_request: ServiceRequest,
+    *,
+    actor: User | None,
+    tier: str,
+    text: str = "",
+    due: datetime | None = None,
+) -> dict[str, str]:
+    return {
+        "reference": service_request.reference,
+        "title": service_request.title[:120],
+        "actor": (actor.get_full_name() or actor.get_username()) if actor else "",
+        "tier": tier,
+        "snippet": text[:160] + ("…" if len(text) > 160 else ""),
+        "due": due.isoformat() if due else "",
+    }
+
+
+def _create(rows: list[Notification]) -> list[int]:
+    if not rows:
+        return []
+    recipients = {r.recipient_id: r for r in rows}
+    with_email = set(
+        User.objects.filter(pk__in=list(recipients)).exclude(email="").values_list("pk", flat=True)
+    )
+    for row in rows:
+        row.email_state = EmailState.PENDING if row.recipient_id in with_email else EmailState.NONE
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created if n.email_state == EmailState.PENDING]
+    if ids:
+        transaction.on_commit(lambda: hand_over(ids))
+    return ids
+
+
+def notify_event(event: RequestEvent) -> None:
+    service_request = event.request
+    recipients = recipients_for_event(event)
+    if not recipients:
+        return
+    params = _params(
+        service_request,
+        actor=event.actor,
+        tier=event.tier,
+        text=event.text,
+        due=service_request.feedback_due_at,
+    )
+    _create(
+        [
+            Notification(
+                recipient_id=user_id,
+                kind=kind,
+                request=service_request,
+                event=event,
+                params=params,
+                created_at=event.created_at,
+            )
+            for user_id, kind in recipients.items()
+        ]
+    )
+
+
+def notify_reminder(visit: TierVisit, now: datetime) -> int:
+    service_request = visit.request
+    recipients = tier_staff(service_request) - _enterprise_staff_ids(tier_staff(service_request))
+    params = _params(service_request, actor=None, tier=visit.tier, due=visit.due_at)
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            kind=REMINDER,
+            request=service_request,
+            visit=visit,
+            params=params,
+            created_at=now,
+        )
+        for user_id in recipients
+    ]
+    _create(rows)
+    return len(rows)
+
+
+def hand_over(ids: list[int]) -> None:
+    """After commit: queue the emails. A broker that is down costs nothing but a delay."""
+    from .tasks import deliver_emails
+
+    try:
+        deliver_emails.delay(ids)
+    except Exception:
+        logger.warning("Broker unavailable: %s email(s) wait in the outbox", len(ids), exc_info=True)
+
+
+# --- delivering ---------------------------------------------------------------------------------
+def render(notification: Notification, language: str | None = None) -> str:
+    params = dict(notification.params)
+    with translation.override(language or translation.get_language()):
+        tier = params.get("tier")
+        if tier in Tier.values:
+            params["tier"] = str(Tier(tier).label)
+        if params.get("due"):
+            due = datetime.fromisoformat(params["due"])
+            params["due"] = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+        template = TEXTS.get(notification.kind, _("%(reference)s changed."))
+        try:
+            return str(template) % params
+        except (KeyError, ValueError):
+            return params.get("reference", "")
+
+
+def deliver(ids: Iterable[int], now: datetime | None = None) -> int:
+    """Send the emails of these notifications, each exactly once: a row is claimed with a
+    conditional update before sending, so two workers never send the same one."""
+    sent = 0
+    now = now or timezone.now()
+    for notification in Notification.objects.filter(pk__in=list(ids)).select_related("recipient"):
+        claimed = Notification.objects.filter(
+            Q(email_state=EmailState.PENDING)
+            | Q(email_state=EmailState.SENDING, email_claimed_at__lte=now - SENDING_TIMEOUT),
+            pk=notification.pk,
+        ).update(email_state=EmailState.SENDING, email_claimed_at=now)
+        if not claimed:
+            continue
+        recipient = notification.recipient
+        try:
+            text = render(notification, recipient.language)
+            with translation.override(recipient.language):
+                subject = str(_("[Liaison portal] %(reference)s")) % {
+                    "reference": notification.params.get("reference", "")
+                }
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+        except Exception:
+            logger.warning("Email for notification %s failed", notification.pk, exc_info=True)
+            attempts = notification.email_attempts + 1
+            Notification.objects.filter(pk=notification.pk).update(
+                email_state=EmailState.FAILED if attempts >= MAX_EMAIL_ATTEMPTS else EmailState.PENDING,
+                email_attempts=attempts,
+            )
+            continue
+        Notification.objects.filter(pk=notification.pk).update(
+            email_state=EmailState.SENT,
+            email_sent_at=timezone.now(),
+            email_attempts=notification.email_attempts + 1,
+        )
+        sent += 1
+    return sent
+
+
+def retry_outbox(now: datetime) -> int:
+    """Send what the hand-over lost: pending past the grace period, or claimed and stuck."""
+    ids = list(
+        Notification.objects.filter(
+            Q(email_state=EmailState.PENDING, created_at__lte=now - HANDOVER_GRACE)
+            | Q(email_state=EmailState.SENDING, email_claimed_at__lte=now - SENDING_TIMEOUT)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return deliver(ids, now) if ids else 0
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    from apps.casework.errors import NotVisible
+
+    try:
+        notification = Notification.objects.get(pk=notification_id, recipient=user)
+    except (Notification.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotVisible(str(_("No such notification."))) from None
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def mark_all_read(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
