@@ -335,6 +335,8 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         if (feedback_at is None and due < now) or (feedback_at and feedback_at > due)
                         else None
                     )
+                    remind = reminders(due)
+                    reminded = remind if remind <= now and (feedback_at is None or feedback_at > remind) else None
                     visits.append(
                         [
                             next_visit,
@@ -346,7 +348,8 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                             ended_at,
                             fb_secs,
                             fb_work,
-                            None,
+                            remind,
+                            reminded,
                             breached,
                             None,
                             chain.ids[t],
@@ -512,6 +515,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         "ended_at",
                         "feedback_seconds",
                         "feedback_working_seconds",
+                        "remind_at",
                         "reminded_at",
                         "breached_at",
                         "assignee_id",

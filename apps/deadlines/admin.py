@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CalendarOverride, TierVisit
+from .models import CalendarOverride, DeadlinePolicy, TierVisit
 
 
 @admin.register(CalendarOverride)
@@ -32,3 +32,24 @@ class TierVisitAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    """One row: the deadline rules. Adding is possible only while there is none."""
+
+    list_display = ["__str__", "end_of_business", "green_channel_cutoff", "reminder_working_hours"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return not DeadlinePolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def get_changeform_initial_data(self, request):  # type: ignore[no-untyped-def]
+        defaults = DeadlinePolicy.defaults()
+        return {f.name: getattr(defaults, f.name) for f in DeadlinePolicy._meta.fields if f.name != "id"}
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        obj.pk = 1
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,152 @@
+"""What a newcomer meets first: the health check, the API schema and docs, the demo data, the
+login page."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from apps.casework.models import RequestEvent, ServiceRequest
+from apps.deadlines.models import TierVisit
+from apps.organizations.models import Organization, User
+
+pytestmark = pytest.mark.django_db
+
+SPEC_USERS = {
+    "admin": None,
+    "liaison_sbip": "Shenzhen Biomedicine Innovation Industrial Park",
+    "liaison_accel": "Biomedical Enterprise Accelerator Phase 2",
+    "officer_ps_msb": "Pingshan Market Supervision Bureau",
+    "officer_ps_sti": "Pingshan Science and Technology Innovation Bureau",
+    "supervisor_ps": "Pingshan District",
+    "officer_sz_amr": "Shenzhen Administration for Market Regulation",
+    "officer_gd_mpa": "Guangdong Medical Products Administration",
+    "ent_pregene": "Shenzhen Pregene Biopharma Co., Ltd.",
+    "ent_ascentawits": "Ascentawits Pharmaceuticals",
+    "ent_wytd": "WYTD Medical Technology (Shenzhen) Co., Ltd.",
+    "ent_accel1": None,
+    "liaison_haidian": None,
+}
+
+
+def test_healthz_reports_database_and_broker():
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok" and body["broker"] in ("ok", "unavailable")
+
+
+def test_openapi_schema_and_docs_are_served_without_a_cdn(api):
+    client = Client()
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/v1/requests/",
+        "/api/v1/requests/{id}/escalate/",
+        "/api/v1/requests/{id}/return/",
+        "/api/v1/requests/{id}/timeline/",
+        "/api/v1/requests/{id}/attachments/",
+        "/api/v1/notifications/",
+        "/api/v1/calendar/deadline/",
+        "/api/v1/auth/token/",
+    ):
+        assert path in paths, path
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn." not in html and "jsdelivr" not in html and "unpkg" not in html
+
+
+def test_seed_demo_creates_the_spec_users_and_is_idempotent():
+    call_command("seed_demo")
+    counts = (Organization.objects.count(), User.objects.count())
+    call_command("seed_demo")
+    assert (Organization.objects.count(), User.objects.count()) == counts
+    for username, organisation in SPEC_USERS.items():
+        user = User.objects.get(username=username)
+        assert user.check_password("demo12345"), username
+        if organisation:
+            assert user.organization.name == organisation
+    assert User.objects.get(username="admin").is_superuser
+    assert User.objects.get(username="liaison_haidian").organization.parent.name == "Haidian District"
+
+
+def test_seed_demo_adds_synthetic_requests_consistent_with_the_rules():
+    call_command("seed_demo")
+    call_command("seed_demo", "--requests", "300")
+    assert ServiceRequest.objects.count() == 300
+    references = list(ServiceRequest.objects.values_list("reference", flat=True))
+    assert len(set(references)) == 300
+    states = set(ServiceRequest.objects.values_list("state", flat=True))
+    assert {"park_review", "closed", "resolved"} <= states
+    assert RequestEvent.objects.count() > 600 and TierVisit.objects.count() >= 250
+    # Open review requests are waiting on exactly one visit, whose deadline the request shows.
+    for service_request in ServiceRequest.objects.filter(state__endswith="_review")[:20]:
+        waiting = TierVisit.objects.get(request=service_request, ended_at__isnull=True)
+        assert waiting.tier == service_request.tier
+        assert waiting.due_at == service_request.feedback_due_at
+    # A new request after the synthetic ones takes the next free number.
+    call_command("seed_demo", "--requests", "5")
+    assert ServiceRequest.objects.values("reference").distinct().count() == 305
+
+
+def test_visitor_is_led_to_the_login_page():
+    response = Client().get("/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    page = Client().get("/login/")
+    assert page.status_code == 200 and b'name="username"' in page.content
+
+
+def test_login_leads_to_the_users_home(users):
+    client = Client()
+    response = client.post("/login/", {"username": "ent_pregene", "password": "demo12345"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    assert client.get("/home/").status_code == 200
+
+
+def test_wrong_password_is_a_form_error_not_a_500(users):
+    response = Client().post("/login/", {"username": "ent_pregene", "password": "nope"})
+    assert response.status_code == 200 and b'role="alert"' in response.content
+
+
+def test_token_endpoint_gives_a_token_that_authenticates(users):
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"username": "officer_ps_msb", "password": "demo12345"},
+        content_type="application/json",
+    )
+    assert token.status_code == 200
+    me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert me.status_code == 200
+    assert me.json()["role"] == "officer" and me.json()["tier"] == "district"
+    bad = client.post(
+        "/api/v1/auth/token/",
+        {"username": "officer_ps_msb", "password": "x"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+
+
+def test_admin_cannot_edit_a_request_directly(users, make_request):
+    service_request = make_request()
+    client = Client()
+    client.force_login(users["admin"])
+    page = client.get(f"/admin/casework/servicerequest/{service_request.pk}/change/")
+    assert page.status_code == 200
+    client.post(f"/admin/casework/servicerequest/{service_request.pk}/change/", {"state": "resolved"})
+    assert ServiceRequest.objects.get(pk=service_request.pk).state == "park_review"
+
+
+def test_admin_action_withdraws_through_the_lifecycle(users, make_request):
+    service_request = make_request()
+    client = Client()
+    client.force_login(users["admin"])
+    client.post(
+        "/admin/casework/servicerequest/",
+        {"action": "withdraw_requests", "_selected_action": [service_request.pk]},
+    )
+    withdrawn = ServiceRequest.objects.get(pk=service_request.pk)
+    assert withdrawn.state == "withdrawn"
+    assert withdrawn.events.filter(kind="withdrawn", actor=users["admin"]).exists()
