@@ -3,9 +3,11 @@ Neither changes anything: that is the actions' job."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -291,3 +293,82 @@ class DeadlineQuerySerializer(serializers.Serializer):
 
 class DeadlineSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
+
+
+class FlexibleMomentField(serializers.Field):
+    """An ISO-8601 date (a whole day in Asia/Shanghai) or date-time."""
+
+    default_error_messages = {"invalid": _("Give a date (YYYY-MM-DD) or an ISO-8601 date and time.")}
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs: Any) -> None:
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> datetime:
+        from django.utils.dateparse import parse_date, parse_datetime
+
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            moment = parse_datetime(data)
+            day = None if moment else parse_date(data)
+        except ValueError:
+            self.fail("invalid")
+        if moment is not None:
+            return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        if day is None:
+            self.fail("invalid")
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        return start + timedelta(days=1) if self.end_of_day else start
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    since = FlexibleMomentField(
+        required=False, help_text=_("Start (inclusive); default 30 days before `until`.")
+    )
+    until = FlexibleMomentField(
+        required=False, end_of_day=True, help_text=_("End (a date counts whole); default now.")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and until <= since:
+            raise serializers.ValidationError({"until": _("The end must be after the start.")})
+        if since and until and until - since > timedelta(days=800):
+            raise serializers.ValidationError({"since": _("Ask for at most two years at a time.")})
+        return attrs
+
+
+class FiguresSerializer(serializers.Serializer):
+    tier = serializers.CharField()
+    organization_id = serializers.IntegerField(allow_null=True)
+    organization = serializers.CharField()
+    received = serializers.IntegerField()
+    fed_back = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    due = serializers.IntegerField(help_text=_("Visits whose deadline has come, or that were answered."))
+    on_time_share = serializers.FloatField(allow_null=True)
+    median_working_hours = serializers.FloatField(allow_null=True)
+    p90_working_hours = serializers.FloatField(allow_null=True)
+    breaches = serializers.IntegerField()
+    backlog = serializers.DictField(child=serializers.IntegerField())
+
+
+class WeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    received = serializers.IntegerField()
+    on_time_share = serializers.FloatField(allow_null=True)
+    breaches = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    organization_id = serializers.IntegerField()
+    organization = serializers.CharField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    tiers = FiguresSerializer(many=True)
+    units = FiguresSerializer(many=True)
+    weeks = WeekSerializer(many=True)

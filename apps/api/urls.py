@@ -15,6 +15,7 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 urlpatterns = [
     path("auth/token/", views.obtain_token, name="token"),
     path("me/", views.me, name="me"),
+    path("stats/", views.stats, name="stats"),
     path("calendar/", views.calendar_days, name="calendar"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar-deadline"),
     path("", include(router.urls)),

@@ -26,6 +26,7 @@ from apps.deadlines import calendar
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role
+from apps.stats import figures
 
 from . import serializers as s
 from .filters import RequestFilter
@@ -401,3 +402,23 @@ def calendar_deadline(request: Request) -> Response:
         query.validated_data["received_at"], green_channel=query.validated_data["green_channel"]
     )
     return Response(s.DeadlineSerializer({"due_at": due_at}).data)
+
+
+@extend_schema(
+    parameters=[s.StatsQuerySerializer],
+    responses={
+        200: s.StatsSerializer,
+        400: _ERRORS[400],
+        403: OpenApiResponse(description="Not an officer, supervisor or admin."),
+    },
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def stats(request: Request) -> Response:
+    """Service figures of the caller's organisation and everything below it: per tier and
+    department, received, fed back on time (count and share), median and 90th percentile
+    working hours to feedback, breaches, open backlog by age, and a weekly trend."""
+    query = s.StatsQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    report = figures.service_figures(request.user, **query.validated_data)  # type: ignore[arg-type]
+    return Response(s.StatsSerializer(report).data)

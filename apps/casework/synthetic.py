@@ -336,7 +336,9 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         else None
                     )
                     remind = reminders(due)
-                    reminded = remind if remind <= now and (feedback_at is None or feedback_at > remind) else None
+                    reminded = (
+                        remind if remind <= now and (feedback_at is None or feedback_at > remind) else None
+                    )
                     visits.append(
                         [
                             next_visit,

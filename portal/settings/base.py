@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.deadlines",
     "apps.notifications",
     "apps.api",
+    "apps.stats",
     "apps.web",
 ]
 
