@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.casework import actions, selectors
+from apps.casework.filters import RequestFilter
 from apps.casework.models import ServiceRequest
 from apps.deadlines import calendar
 from apps.notifications import services as notification_services
@@ -29,7 +30,6 @@ from apps.organizations.models import KeyProject, Organization, OrgKind, Role
 from apps.stats import figures
 
 from . import serializers as s
-from .filters import RequestFilter
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input, with a message per field."),

@@ -1,19 +1,401 @@
-"""Pages: thin views over the same selectors and actions as the API."""
+"""Pages: thin views over the same selectors and actions as the API. A refused action is a
+message in the page, never a 500."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from typing import Any
 
-from apps.casework import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.casework import actions, selectors
+from apps.casework.errors import DomainError, NotPermitted, NotVisible
+from apps.casework.filters import RequestFilter
+from apps.casework.models import OPEN_STATES, REVIEW_STATES, ServiceRequest, State
+from apps.deadlines.models import TierVisit
+from apps.notifications import services as notifications
+from apps.notifications.models import Notification
+from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, Tier, User
+from apps.stats import figures
+
+from . import forms
+from .charts import bar_chart, trend_chart
+
+PAGE_SIZE = 25
 
 
 def index(request: HttpRequest) -> HttpResponse:
     return redirect("home" if request.user.is_authenticated else "login")
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view below is behind login_required)."""
+    return request.user  # type: ignore[return-value]
+
+
+def _visible(request: HttpRequest, pk: Any) -> ServiceRequest:
+    try:
+        return selectors.get_visible_request(_user(request), pk)
+    except NotVisible:
+        raise Http404(_("No such request.")) from None
+
+
+def _queue(
+    request: HttpRequest, base: Any = None, *, default_states: list[str] | None = None
+) -> dict[str, Any]:
+    """A filtered, paged queue in work order; the filters are the API's."""
+    user = _user(request)
+    queryset = base if base is not None else selectors.request_list(user)
+    params = request.GET.copy()
+    state = params.get("state", "")
+    if state == "all" or not state:
+        params.pop("state", None)
+    filterset = RequestFilter(params, queryset=queryset, request=request)
+    results = filterset.qs if filterset.is_valid() else queryset.none()
+    if not state:
+        results = results.filter(state__in=default_states or OPEN_STATES)
+    page = Paginator(selectors.in_queue_order(results), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page": page,
+        "filters": filterset,
+        "filter_errors": filterset.errors,
+        "query": query.urlencode(),
+        "state_filter": state,
+    }
+
+
+def _partial_or_page(request: HttpRequest, page: str, context: dict[str, Any]) -> HttpResponse:
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue":
+        return render(request, "web/_queue_table.html", context)
+    return render(request, page, context)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    requests = selectors.request_list(request.user).order_by("-created_at", "-id")[:25]  # type: ignore[arg-type]
-    return render(request, "web/home.html", {"requests": requests})
+    user = _user(request)
+    role = user.effective_role
+    if role == Role.ENTERPRISE:
+        return enterprise_home(request)
+    if role == Role.LIAISON:
+        return liaison_home(request)
+    if role == Role.SUPERVISOR:
+        return supervisor_home(request)
+    return officer_home(request)
+
+
+def enterprise_home(request: HttpRequest) -> HttpResponse:
+    mine = selectors.request_list(_user(request)).order_by("-updated_at", "-id")
+    open_requests = list(mine.filter(state__in=OPEN_STATES)[:50])
+    for service_request in open_requests:
+        service_request.tracker_steps = _tracker(service_request)  # type: ignore[attr-defined]
+    finished = list(mine.exclude(state__in=OPEN_STATES)[:20])
+    return render(request, "web/home_enterprise.html", {"open_requests": open_requests, "finished": finished})
+
+
+def liaison_home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    context = _queue(request, default_states=[State.DRAFT, *REVIEW_STATES, State.INFO_REQUESTED])
+    park_requests = selectors.request_list(user).filter(tier=Tier.PARK)
+    context.update(
+        counts=park_requests.aggregate(
+            waiting=Count("id", filter=Q(state=State.PARK_REVIEW)),
+            overdue=Count("id", filter=Q(state=State.PARK_REVIEW, feedback_due_at__lt=timezone.now())),
+            info=Count("id", filter=Q(state=State.INFO_REQUESTED)),
+        ),
+        enterprises=Organization.objects.filter(
+            parent_id=user.organization_id, kind=OrgKind.ENTERPRISE
+        ).order_by("name"),
+        key_projects=KeyProject.objects.filter(park_id=user.organization_id).select_related("enterprise"),
+    )
+    return _partial_or_page(request, "web/home_liaison.html", context)
+
+
+def officer_home(request: HttpRequest) -> HttpResponse:
+    context = _queue(request, default_states=REVIEW_STATES)
+    return _partial_or_page(request, "web/home_officer.html", context)
+
+
+def supervisor_home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    context = _queue(request, default_states=REVIEW_STATES)
+    report = figures.service_figures(user)
+    open_here = selectors.request_list(user).filter(state__in=REVIEW_STATES)
+    by_unit = (
+        open_here.values("tier", "department__name", "park__name")
+        .annotate(
+            total=Count("id"),
+            overdue=Count("id", filter=Q(feedback_due_at__lt=timezone.now())),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        )
+        .order_by("tier", "department__name")
+    )
+    context.update(
+        report=report,
+        by_unit=list(by_unit),
+        share_chart=bar_chart(
+            [(f.organization or f.tier, f.on_time_share) for f in report.units if f.due],
+            as_percent=True,
+            title=_("On-time feedback share by department"),
+        ),
+        breach_chart=bar_chart(
+            [(f.organization or f.tier, f.breaches) for f in report.units],
+            title=_("Missed deadlines by department"),
+        ),
+        trend=trend_chart(report.weeks, title=_("Requests received and on-time share by week")),
+    )
+    return _partial_or_page(request, "web/home_supervisor.html", context)
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    context = _queue(request)
+    return _partial_or_page(request, "web/request_list.html", context)
+
+
+@login_required
+def new_request(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role not in (Role.ENTERPRISE, Role.LIAISON):
+        raise PermissionDenied(_("Only enterprise staff and park liaisons file requests."))
+    form = forms.NewRequestForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = actions.create_request(
+                actor=user,
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+                product_type=data["product_type"],
+                enterprise=data.get("enterprise"),
+                key_project=data.get("key_project"),
+                submit=data["submit_now"],
+            )
+        except DomainError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Request %(reference)s filed.") % {"reference": created.reference})
+            return redirect("request-detail", pk=created.pk)
+    return render(request, "web/request_new.html", {"form": form})
+
+
+def _form_errors(form: Any, error: DomainError) -> None:
+    if error.fields:
+        for field, problems in error.fields.items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+    else:
+        form.add_error(None, error.message)
+
+
+def _tracker(service_request: ServiceRequest) -> list[dict[str, Any]]:
+    """The tier tracker: each tier passed, the current one with its deadline, those above."""
+    steps = []
+    current = TIER_ORDER.index(service_request.tier)
+    finished = service_request.state in (State.RESOLVED, State.CLOSED, State.WITHDRAWN)
+    for index, tier in enumerate(TIER_ORDER):
+        if service_request.authority_id_of(tier) is None:
+            continue
+        if service_request.state == State.DRAFT:
+            status = "upcoming"
+        elif index == current:
+            status = "done" if finished else "current"
+        elif index <= service_request.reached_level:
+            status = "done"
+        else:
+            status = "upcoming"
+        steps.append({"tier": tier, "label": Tier(tier).label, "status": status})
+    return steps
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    service_request = _visible(request, pk)
+    return render(request, "web/request_detail.html", _detail_context(request, service_request))
+
+
+def _detail_context(
+    request: HttpRequest, service_request: ServiceRequest, **forms_in_error: Any
+) -> dict[str, Any]:
+    user = _user(request)
+    available = selectors.available_transitions(service_request, user)
+    transition_forms = [
+        forms_in_error.get(name) or forms.TransitionForm(name, prefix=name)
+        for name in available
+        if name in forms.TRANSITION_TEXT
+    ]
+    assign_form = None
+    if "assign" in available:
+        candidates = User.objects.filter(
+            is_active=True,
+            role__in=[Role.OFFICER, Role.LIAISON, Role.SUPERVISOR],
+            organization_id__in=[
+                o for o in (service_request.department_id, service_request.tier_authority_id) if o
+            ],
+        ).order_by("username")
+        assign_form = forms_in_error.get("assign") or forms.AssignForm(candidates=candidates, prefix="assign")
+    return {
+        "r": service_request,
+        "tracker": _tracker(service_request),
+        "timeline": selectors.timeline(user, service_request),
+        "messages_list": selectors.messages(user, service_request),
+        "attachments": selectors.attachments(user, service_request),
+        "visits": TierVisit.objects.filter(request=service_request)
+        .select_related("authority", "department")
+        .order_by("started_at"),
+        "transition_forms": transition_forms,
+        "labels": forms.TRANSITION_LABELS,
+        "assign_form": assign_form,
+        "green_form": forms_in_error.get("green_channel")
+        or (
+            forms.GreenChannelForm(
+                prefix="green",
+                initial={"green_channel": "false" if service_request.green_channel else "true"},
+            )
+            if "green_channel" in available
+            else None
+        ),
+        "message_form": forms_in_error.get("message") or forms.MessageForm(prefix="message"),
+        "attachment_form": forms_in_error.get("attachment") or forms.AttachmentForm(prefix="attachment"),
+        "may_write_internal": not user.is_enterprise,
+    }
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Take one transition from the request page."""
+    service_request = _visible(request, pk)
+    user = _user(request)
+    if name == "assign":
+        form: Any = forms.AssignForm(
+            request.POST, candidates=User.objects.filter(is_active=True), prefix="assign"
+        )
+    elif name == "green_channel":
+        form = forms.GreenChannelForm(request.POST, prefix="green")
+    elif name in forms.TRANSITION_TEXT:
+        form = forms.TransitionForm(name, request.POST, prefix=name)
+    else:
+        raise Http404
+    posted_version = request.POST.get("version", "")
+    if posted_version.isdigit():
+        # The page's version: if someone acted since it was shown, the write is refused.
+        service_request.version = int(posted_version)
+    if form.is_valid():
+        try:
+            if name == "green_channel":
+                actions.set_green_channel(service_request, actor=user, **form.cleaned_data)
+            else:
+                actions.TRANSITIONS[name](service_request, actor=user, **form.cleaned_data)
+        except NotPermitted as error:
+            messages.error(request, error.message)
+            return redirect("request-detail", pk=pk)
+        except DomainError as error:
+            if error.fields:
+                _form_errors(form, error)
+            else:
+                messages.error(request, error.message)
+                return redirect("request-detail", pk=pk)
+        else:
+            messages.success(
+                request, _("Done: %(action)s.") % {"action": forms.TRANSITION_LABELS.get(name, name)}
+            )
+            return redirect("request-detail", pk=pk)
+    service_request = _visible(request, pk)
+    context = _detail_context(request, service_request, **{name: form})
+    context["open_form"] = name
+    return render(request, "web/request_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def post_message(request: HttpRequest, pk: int) -> HttpResponse:
+    service_request = _visible(request, pk)
+    form = forms.MessageForm(request.POST, prefix="message")
+    if form.is_valid():
+        try:
+            actions.add_message(service_request, actor=_user(request), **form.cleaned_data)
+        except DomainError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Message posted."))
+            return redirect(reverse("request-detail", kwargs={"pk": pk}) + "#conversation")
+    context = _detail_context(request, service_request, message=form)
+    return render(request, "web/request_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    service_request = _visible(request, pk)
+    form = forms.AttachmentForm(request.POST, request.FILES, prefix="attachment")
+    if form.is_valid():
+        try:
+            actions.add_attachment(
+                service_request,
+                actor=_user(request),
+                upload=form.cleaned_data["file"],
+                internal=form.cleaned_data["internal"],  # type: ignore[arg-type]
+            )
+        except DomainError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("File attached."))
+            return redirect(reverse("request-detail", kwargs={"pk": pk}) + "#files")
+    context = _detail_context(request, service_request, attachment=form)
+    return render(request, "web/request_detail.html", context, status=400)
+
+
+@login_required
+def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    service_request = _visible(request, pk)
+    try:
+        attachment = selectors.get_visible_attachment(_user(request), service_request, attachment_id)
+    except NotVisible:
+        raise Http404 from None
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    found = Notification.objects.filter(recipient=_user(request)).select_related("request")
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    items = [{"n": n, "text": notifications.render(n)} for n in page]
+    return render(request, "web/notifications.html", {"page": page, "items": items})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    try:
+        notification = notifications.mark_read(_user(request), notification_id)
+    except NotVisible:
+        raise Http404 from None
+    if notification.request_id:
+        return redirect("request-detail", pk=notification.request_id)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    notifications.mark_all_read(_user(request))
+    return redirect("notifications")

@@ -1,4 +1,8 @@
+"""The filters of a request list, shared by the API and the pages."""
+
 from __future__ import annotations
+
+from datetime import datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -15,6 +19,15 @@ class RequestFilter(filters.FilterSet):
     tier = filters.CharFilter(field_name="tier")
     green_channel = filters.BooleanFilter()
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    due = filters.ChoiceFilter(
+        label=_("Deadline"),
+        choices=[
+            ("overdue", _("Overdue")),
+            ("today", _("Due today")),
+            ("waiting", _("Waiting for feedback")),
+        ],
+        method="filter_due",
+    )
     assignee = filters.ChoiceFilter(
         choices=[("me", _("Me")), ("none", _("Nobody"))], method="filter_assignee"
     )
@@ -29,6 +42,19 @@ class RequestFilter(filters.FilterSet):
             return queryset
         overdue = Q(feedback_due_at__lt=timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        now = timezone.now()
+        if value == "overdue":
+            return queryset.filter(feedback_due_at__lt=now)
+        if value == "today":
+            end_of_day = datetime.combine(timezone.localdate(now) + timedelta(days=1), time.min)
+            return queryset.filter(
+                feedback_due_at__gte=now, feedback_due_at__lt=timezone.make_aware(end_of_day)
+            )
+        if value == "waiting":
+            return queryset.filter(feedback_due_at__isnull=False)
+        return queryset
 
     def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == "me":

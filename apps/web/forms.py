@@ -1,0 +1,165 @@
+"""Browser forms. They only collect input; the actions check it again and decide."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.casework.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category, ProductType, State
+from apps.organizations.models import KeyProject, Organization, OrgKind, Role, User
+
+
+class NewRequestForm(forms.Form):
+    enterprise = forms.ModelChoiceField(
+        label=_("Enterprise"), queryset=Organization.objects.none(), required=False
+    )
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What you need from the regulator, and by when."),
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    product_type = forms.ChoiceField(label=_("Product type"), choices=ProductType.choices)
+    key_project = forms.ModelChoiceField(
+        label=_("Key project"),
+        queryset=KeyProject.objects.none(),
+        required=False,
+        help_text=_("Requests of a key project go through the green channel."),
+    )
+    submit_now = forms.BooleanField(
+        label=_("Submit to the park now (otherwise keep it as a draft)"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        key_project = cast(forms.ModelChoiceField, self.fields["key_project"])
+        if user.role == Role.LIAISON:
+            enterprise = cast(forms.ModelChoiceField, self.fields["enterprise"])
+            enterprise.queryset = Organization.objects.filter(
+                parent_id=user.organization_id, kind=OrgKind.ENTERPRISE
+            ).order_by("name")
+            enterprise.required = True
+            key_project.queryset = KeyProject.objects.filter(
+                park_id=user.organization_id, status=KeyProject.Status.ACTIVE
+            )
+        else:
+            del self.fields["enterprise"]
+            key_project.queryset = KeyProject.objects.filter(
+                enterprise_id=user.organization_id, status=KeyProject.Status.ACTIVE
+            )
+
+
+# The text each transition asks for: (field name, label), or None.
+TRANSITION_TEXT: dict[str, tuple[str, Any] | None] = {
+    "submit": None,
+    "respond": ("body", _("Your reply to the enterprise")),
+    "request_info": ("body", _("What information is needed")),
+    "provide_info": ("body", _("The information asked for")),
+    "escalate": ("reason", _("Why the next tier must answer")),
+    "return": ("reason", _("Why the tier below should handle it")),
+    "resolve": ("resolution", _("The answer that resolves the request")),
+    "reopen": ("reason", _("Why the request is reopened")),
+    "close": None,
+    "withdraw": ("reason", _("Reason (optional)")),
+    "claim": None,
+}
+
+TRANSITION_LABELS: dict[str, Any] = {
+    "submit": _("Submit"),
+    "respond": _("Reply"),
+    "request_info": _("Ask for information"),
+    "provide_info": _("Provide information"),
+    "escalate": _("Escalate"),
+    "return": _("Return to the tier below"),
+    "resolve": _("Resolve"),
+    "reopen": _("Reopen"),
+    "close": _("Close"),
+    "withdraw": _("Withdraw"),
+    "assign": _("Assign"),
+    "claim": _("Claim"),
+    "green_channel": _("Green channel"),
+}
+
+
+class TransitionForm(forms.Form):
+    """One form for any transition: a text field when the transition asks for one."""
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.transition = name
+        spec = TRANSITION_TEXT.get(name)
+        if spec:
+            field, label = spec
+            self.fields[field] = forms.CharField(
+                label=label,
+                max_length=TEXT_MAX_LENGTH,
+                required=name != "withdraw",
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def arguments(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class AssignForm(forms.Form):
+    assignee = PersonChoiceField(label=_("Assign to"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(PersonChoiceField, self.fields["assignee"]).queryset = candidates
+
+
+class GreenChannelForm(forms.Form):
+    green_channel = forms.TypedChoiceField(
+        label=_("Green channel"),
+        choices=[("true", _("On")), ("false", _("Off"))],
+        coerce=lambda value: value == "true",
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=TEXT_MAX_LENGTH)
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    internal = forms.BooleanField(label=_("Internal note (never shown to the enterprise)"), required=False)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    internal = forms.BooleanField(label=_("Internal (never shown to the enterprise)"), required=False)
+
+
+class QueueFilterForm(forms.Form):
+    DUE_CHOICES = [
+        ("", _("Any deadline")),
+        ("overdue", _("Overdue")),
+        ("today", _("Due today")),
+        ("open", _("Waiting for feedback")),
+    ]
+    WHO_CHOICES = [("", _("Anyone")), ("me", _("Mine")), ("none", _("Unassigned"))]
+
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("Open states")), ("all", _("All states")), *State.choices],
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All categories")), *Category.choices]
+    )
+    product_type = forms.ChoiceField(
+        label=_("Product type"), required=False, choices=[("", _("All product types")), *ProductType.choices]
+    )
+    due = forms.ChoiceField(label=_("Deadline"), required=False, choices=DUE_CHOICES)
+    green = forms.BooleanField(label=_("Green channel only"), required=False)
+    who = forms.ChoiceField(label=_("Assignee"), required=False, choices=WHO_CHOICES)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
