@@ -32,6 +32,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 test: install lint
+	bin/ensure-browser
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.settings.test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -228,7 +228,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
             chain = rng.choice(chains)
             state = rng.choices(state_choices, state_weights)[0]
             age = (
-                timedelta(minutes=rng.randint(10, 14 * 24 * 60))
+                timedelta(minutes=rng.randint(10, 3 * 24 * 60))
                 if state in open_states
                 else timedelta(minutes=rng.randint(15 * 24 * 60, 365 * 24 * 60))
             )
