@@ -16,6 +16,8 @@ urlpatterns = [
     path("auth/token/", views.obtain_token, name="token"),
     path("me/", views.me, name="me"),
     path("stats/", views.stats, name="stats"),
+    path("stats/export.csv", views.export_stats, name="stats-export"),
+    path("requests/export.csv", views.export_requests, name="request-export"),
     path("calendar/", views.calendar_days, name="calendar"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar-deadline"),
     path("", include(router.urls)),

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import (
@@ -15,6 +16,7 @@ from rest_framework.decorators import (
     authentication_classes,
     permission_classes,
 )
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -29,6 +31,7 @@ from apps.notifications.models import Notification
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role
 from apps.stats import figures
 
+from . import exports
 from . import serializers as s
 
 _ERRORS = {
@@ -422,3 +425,89 @@ def stats(request: Request) -> Response:
     query.is_valid(raise_exception=True)
     report = figures.service_figures(request.user, **query.validated_data)  # type: ignore[arg-type]
     return Response(s.StatsSerializer(report).data)
+
+
+REQUEST_EXPORT_COLUMNS = [
+    ("reference", "reference"),
+    ("title", "title"),
+    ("enterprise", "enterprise__name"),
+    ("park", "park__name"),
+    ("category", "category"),
+    ("product_type", "product_type"),
+    ("state", "state"),
+    ("tier", "tier"),
+    ("department", "department__name"),
+    ("assignee", "assignee__username"),
+    ("green_channel", "green_channel"),
+    ("feedback_due_at", "feedback_due_at"),
+    ("created_at", "created_at"),
+    ("updated_at", "updated_at"),
+]
+
+
+@extend_schema(
+    parameters=[RequestFilter],
+    responses={(200, "text/csv"): OpenApiResponse(description="The filtered list as CSV (UTF-8 with BOM).")},
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def export_requests(request: Request) -> StreamingHttpResponse:
+    """The rows the list gives for the same filters, as CSV."""
+    visible = selectors.visible_requests(request.user)  # type: ignore[arg-type]
+    filterset = RequestFilter(request.query_params, queryset=visible, request=request)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    rows = (
+        filterset.qs.order_by("-created_at", "-id")
+        .values_list(*[source for _name, source in REQUEST_EXPORT_COLUMNS])
+        .iterator(chunk_size=2000)
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return exports.csv_response(
+        f"requests-{stamp}.csv", [name for name, _source in REQUEST_EXPORT_COLUMNS], (list(r) for r in rows)
+    )
+
+
+@extend_schema(
+    parameters=[s.StatsQuerySerializer],
+    responses={
+        (200, "text/csv"): OpenApiResponse(description="The figures per tier and department as CSV."),
+        403: _ERRORS[403],
+    },
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def export_stats(request: Request) -> StreamingHttpResponse:
+    query = s.StatsQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    report = figures.service_figures(request.user, **query.validated_data)  # type: ignore[arg-type]
+    header = [
+        "tier",
+        "organization",
+        "received",
+        "fed_back",
+        "on_time",
+        "due",
+        "on_time_share",
+        "median_working_hours",
+        "p90_working_hours",
+        "breaches",
+        *figures.BACKLOG_NAMES,
+    ]
+    rows = [
+        [
+            f.tier,
+            f.organization or "(all)",
+            f.received,
+            f.fed_back,
+            f.on_time,
+            f.due,
+            f.on_time_share,
+            f.median_working_hours,
+            f.p90_working_hours,
+            f.breaches,
+            *[f.backlog[n] for n in figures.BACKLOG_NAMES],
+        ]
+        for f in [*report.tiers, *report.units]
+    ]
+    return exports.csv_response("service-figures.csv", header, rows)

@@ -28,6 +28,7 @@ BACKLOG_BUCKETS = [
     ("3_to_7_days", 3, 7),
     ("over_7_days", 7, None),
 ]
+BACKLOG_NAMES = [name for name, _low, _high in BACKLOG_BUCKETS]
 DEFAULT_PERIOD = timedelta(days=30)
 
 
