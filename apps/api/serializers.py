@@ -22,6 +22,8 @@ from apps.casework.models import (
     ServiceRequest,
 )
 from apps.casework.selectors import available_transitions
+from apps.guidance.models import Guidance
+from apps.guidance.selectors import render_markdown
 from apps.notifications.models import Notification
 from apps.notifications.services import render as render_notification
 from apps.organizations.models import KeyProject, Organization, OrgKind, User
@@ -372,3 +374,30 @@ class StatsSerializer(serializers.Serializer):
     tiers = FiguresSerializer(many=True)
     units = FiguresSerializer(many=True)
     weeks = WeekSerializer(many=True)
+
+
+class GuidanceSerializer(serializers.ModelSerializer):
+    publisher_name = serializers.CharField(source="publisher.name", read_only=True)
+    body_html = serializers.SerializerMethodField(
+        help_text=_("The body in the request's language, as sanitised HTML.")
+    )
+
+    class Meta:
+        model = Guidance
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "title_zh",
+            "body",
+            "body_zh",
+            "body_html",
+            "category",
+            "product_types",
+            "publisher",
+            "publisher_name",
+            "published_at",
+        ]
+
+    def get_body_html(self, document: Guidance) -> str:
+        return str(render_markdown(document.localized_body))

@@ -11,6 +11,7 @@ router.register("requests", views.RequestViewSet, basename="request")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("key-projects", views.KeyProjectViewSet, basename="key-project")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("guidance", views.GuidanceViewSet, basename="guidance")
 
 urlpatterns = [
     path("auth/token/", views.obtain_token, name="token"),

@@ -24,8 +24,10 @@ from rest_framework.response import Response
 
 from apps.casework import actions, selectors
 from apps.casework.filters import RequestFilter
-from apps.casework.models import ServiceRequest
+from apps.casework.models import Category, ProductType, ServiceRequest
 from apps.deadlines import calendar
+from apps.guidance import selectors as guidance_selectors
+from apps.guidance.models import Guidance
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role
@@ -511,3 +513,20 @@ def export_stats(request: Request) -> StreamingHttpResponse:
         for f in [*report.tiers, *report.units]
     ]
     return exports.csv_response("service-figures.csv", header, rows)
+
+
+class GuidanceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published guidance; `search` matches English and Chinese titles and bodies."""
+
+    serializer_class = s.GuidanceSerializer
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[Guidance]:
+        params = self.request.query_params
+        category = params.get("category", "")
+        product_type = params.get("product_type", "")
+        return guidance_selectors.search(
+            params.get("search", "")[:200],
+            category=category if category in Category.values else "",
+            product_type=product_type if product_type in ProductType.values else "",
+        )

@@ -90,6 +90,8 @@ def _refusal(service_request: ServiceRequest, name: str) -> str:
         return _("A request can only be reopened within %(days)s days of its resolution.") % {
             "days": _reopen_days()
         }
+    if name == "claim" and service_request.assignee_id is not None:
+        return _("This request is already assigned; ask a supervisor to reassign it.")
     if name == "escalate" and service_request.state in (
         State.PARK_REVIEW,
         State.DISTRICT_REVIEW,
@@ -461,8 +463,6 @@ def assign(service_request: ServiceRequest, *, actor: User, assignee: User) -> S
 
 def claim(service_request: ServiceRequest, *, actor: User) -> ServiceRequest:
     transition = _guard(service_request, "claim", actor)
-    if service_request.assignee_id is not None:
-        raise TransitionNotAllowed(_("This request is already assigned; ask a supervisor to reassign it."))
     now = timezone.now()
     with transaction.atomic():
         transition()

@@ -203,6 +203,9 @@ class ServiceRequest(FSMModelMixin, models.Model):
         window = timedelta(days=policy().reopen_within_days)
         return timezone.now() <= self.resolved_at + window
 
+    def unassigned(self: Any) -> bool:
+        return self.assignee_id is None
+
     def next_tier_exists(self: Any) -> bool:
         nxt = self.next_tier()
         return nxt is not None and getattr(self, f"{nxt}_id") is not None
@@ -289,7 +292,9 @@ class ServiceRequest(FSMModelMixin, models.Model):
     def assign(self) -> None:
         pass
 
-    @transition(field=state, source=REVIEW_STATES, target=None, permission=rules.may_claim)
+    @transition(
+        field=state, source=REVIEW_STATES, target=None, conditions=[unassigned], permission=rules.may_claim
+    )
     def claim(self) -> None:
         pass
 

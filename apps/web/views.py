@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 from apps.casework import actions, selectors
 from apps.casework.errors import DomainError, NotPermitted, NotVisible
 from apps.casework.filters import RequestFilter
-from apps.casework.models import OPEN_STATES, REVIEW_STATES, ServiceRequest, State
+from apps.casework.models import OPEN_STATES, REVIEW_STATES, Category, ServiceRequest, State
 from apps.deadlines.models import TierVisit
+from apps.guidance import selectors as guidance
 from apps.notifications import services as notifications
 from apps.notifications.models import Notification
 from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, Tier, User
@@ -136,7 +137,7 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
         .annotate(
             total=Count("id"),
             overdue=Count("id", filter=Q(feedback_due_at__lt=timezone.now())),
-            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+            waiting_unassigned=Count("id", filter=Q(assignee__isnull=True)),
         )
         .order_by("tier", "department__name")
     )
@@ -187,7 +188,9 @@ def new_request(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Request %(reference)s filed.") % {"reference": created.reference})
             return redirect("request-detail", pk=created.pk)
-    return render(request, "web/request_new.html", {"form": form})
+    chosen = form.data if form.is_bound else form.initial
+    related = guidance.related(chosen.get("category") or Category.values[0], chosen.get("product_type"))
+    return render(request, "web/request_new.html", {"form": form, "guidance": related})
 
 
 def _form_errors(form: Any, error: DomainError) -> None:
@@ -269,6 +272,7 @@ def _detail_context(
         "message_form": forms_in_error.get("message") or forms.MessageForm(prefix="message"),
         "attachment_form": forms_in_error.get("attachment") or forms.AttachmentForm(prefix="attachment"),
         "may_write_internal": not user.is_enterprise,
+        "guidance": guidance.related(service_request.category, service_request.product_type),
     }
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.deadlines",
     "apps.notifications",
     "apps.api",
+    "apps.guidance",
     "apps.stats",
     "apps.web",
 ]

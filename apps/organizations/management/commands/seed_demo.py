@@ -34,6 +34,9 @@ class Command(BaseCommand):
             raise CommandError("--requests must be zero or more.")
         orgs = demo.seed_organizations()
         users = demo.seed_users(orgs)
+        from apps.guidance.demo import seed_guidance
+
+        seed_guidance()
         self.stdout.write(
             f"Demo data ready: {len(orgs)} organisations, {len(users)} users (password {demo.DEMO_PASSWORD})."
         )
