@@ -163,3 +163,32 @@ class QueueFilterForm(forms.Form):
     green = forms.BooleanField(label=_("Green channel only"), required=False)
     who = forms.ChoiceField(label=_("Assignee"), required=False, choices=WHO_CHOICES)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+
+class KeyProjectForm(forms.ModelForm):
+    class Meta:
+        model = KeyProject
+        fields = ["name", "name_zh", "enterprise", "products", "status"]
+
+    def __init__(self, *args: Any, district: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.district = district
+        enterprise = cast(forms.ModelChoiceField, self.fields["enterprise"])
+        enterprise.queryset = Organization.objects.filter(
+            kind=OrgKind.ENTERPRISE, parent__parent=district
+        ).order_by("name")
+
+    def save(self, commit: bool = True) -> KeyProject:
+        project = super().save(commit=False)
+        project.district = self.district
+        project.park_id = project.enterprise.parent_id
+        if commit:
+            project.save()
+        return project
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        clash = KeyProject.objects.filter(district=self.district, name=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("This district already has a key project of that name."))
+        return str(name)

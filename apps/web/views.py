@@ -403,3 +403,41 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     notifications.mark_all_read(_user(request))
     return redirect("notifications")
+
+
+def _district_of_supervisor(user: User) -> Organization | None:
+    """The district whose key-project register this user keeps (its supervisors)."""
+    org = user.organization
+    if user.role == Role.SUPERVISOR and org is not None and org.kind == OrgKind.DISTRICT:
+        return org
+    return None
+
+
+@login_required
+def key_projects(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    from apps.api.views import KeyProjectViewSet
+
+    visible = (
+        KeyProjectViewSet(request=request).get_queryset().select_related("enterprise", "park", "district")
+    )
+    district = _district_of_supervisor(user)
+    return render(request, "web/key_projects.html", {"projects": visible, "may_edit": district is not None})
+
+
+@login_required
+def key_project_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    district = _district_of_supervisor(_user(request))
+    if district is None:
+        raise PermissionDenied(_("Only the district's supervisors keep its key-project register."))
+    project = None
+    if pk is not None:
+        project = KeyProject.objects.filter(pk=pk, district=district).first()
+        if project is None:
+            raise Http404
+    form = forms.KeyProjectForm(request.POST or None, instance=project, district=district)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, _("Key project “%(name)s” saved.") % {"name": saved.name})
+        return redirect("key-projects")
+    return render(request, "web/key_project_form.html", {"form": form, "project": project})
