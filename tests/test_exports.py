@@ -41,7 +41,7 @@ def test_export_refuses_bad_filters_and_strangers(api):
 
 
 def test_cells_that_look_like_formulas_stay_text(api, make_request):
-    make_request(title="=HYPERLINK(\"http://evil\")")
+    make_request(title='=HYPERLINK("http://evil")')
     (row,) = read_csv(api("ent_pregene").get("/api/v1/requests/export.csv"))
     assert row["title"].startswith("'=")
 
