@@ -343,8 +343,11 @@ def provide_info(service_request: ServiceRequest, *, actor: User, body: Any) -> 
     return service_request
 
 
-def escalate(service_request: ServiceRequest, *, actor: User, reason: Any) -> ServiceRequest:
-    transition = _guard(service_request, "escalate", actor)
+def _move_to_another_tier(
+    service_request: ServiceRequest, name: str, kind: str, *, actor: User, reason: Any
+) -> ServiceRequest:
+    """Escalate or return: the tier left gets its feedback, the tier reached starts its clock."""
+    transition = _guard(service_request, name, actor)
     reason = _text(reason, "reason")
     now = timezone.now()
     with transaction.atomic():
@@ -353,22 +356,18 @@ def escalate(service_request: ServiceRequest, *, actor: User, reason: Any) -> Se
         transition()
         _enter_tier(service_request, now, keep_assignee=False)
         _write(service_request, now)
-        _record(service_request, EventKind.ESCALATED, actor, now, from_state=from_state, text=reason)
+        _record(service_request, kind, actor, now, from_state=from_state, text=reason)
     return service_request
+
+
+def escalate(service_request: ServiceRequest, *, actor: User, reason: Any) -> ServiceRequest:
+    return _move_to_another_tier(service_request, "escalate", EventKind.ESCALATED, actor=actor, reason=reason)
 
 
 def return_to_lower_tier(service_request: ServiceRequest, *, actor: User, reason: Any) -> ServiceRequest:
-    transition = _guard(service_request, "return_to_lower_tier", actor)
-    reason = _text(reason, "reason")
-    now = timezone.now()
-    with transaction.atomic():
-        from_state = service_request.state
-        _leave_with_feedback(service_request, now)
-        transition()
-        _enter_tier(service_request, now, keep_assignee=False)
-        _write(service_request, now)
-        _record(service_request, EventKind.RETURNED, actor, now, from_state=from_state, text=reason)
-    return service_request
+    return _move_to_another_tier(
+        service_request, "return_to_lower_tier", EventKind.RETURNED, actor=actor, reason=reason
+    )
 
 
 def resolve(service_request: ServiceRequest, *, actor: User, resolution: Any) -> ServiceRequest:
