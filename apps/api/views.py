@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -30,7 +30,8 @@ from apps.guidance import selectors as guidance_selectors
 from apps.guidance.models import Guidance
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
-from apps.organizations.models import KeyProject, Organization, OrgKind, Role
+from apps.organizations.models import KeyProject, Organization
+from apps.organizations.selectors import visible_key_projects, visible_organizations
 from apps.stats import figures
 
 from . import exports
@@ -270,25 +271,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = None
 
     def get_queryset(self) -> QuerySet[Organization]:
-        user = self.request.user
-        orgs = Organization.objects.filter(is_active=True).order_by("id")
-        if user.is_superuser:  # type: ignore[union-attr]
-            return orgs
-        org = user.organization  # type: ignore[union-attr]
-        if org is None:
-            return orgs.none()
-        public = ~Q(kind=OrgKind.ENTERPRISE)
-        if user.role == Role.ENTERPRISE:  # type: ignore[union-attr]
-            mine = Q(pk=org.pk)
-        else:
-            authority = org.authority or org
-            mine = (
-                Q(parent=authority)
-                | Q(parent__parent=authority)
-                | Q(parent__parent__parent=authority)
-                | Q(parent__parent__parent__parent=authority)
-            )
-        return orgs.filter(public | (Q(kind=OrgKind.ENTERPRISE) & mine))
+        return visible_organizations(self.request.user)  # type: ignore[arg-type]
 
 
 class KeyProjectViewSet(viewsets.ReadOnlyModelViewSet):
@@ -299,21 +282,7 @@ class KeyProjectViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = None
 
     def get_queryset(self) -> QuerySet[KeyProject]:
-        user = self.request.user
-        projects = KeyProject.objects.order_by("name")
-        if user.is_superuser:  # type: ignore[union-attr]
-            return projects
-        org = user.organization  # type: ignore[union-attr]
-        if org is None:
-            return projects.none()
-        if org.kind == OrgKind.ENTERPRISE:
-            return projects.filter(enterprise=org)
-        if org.kind == OrgKind.PARK:
-            return projects.filter(park=org)
-        authority = org.authority or org
-        return projects.filter(
-            Q(district=authority) | Q(district__parent=authority) | Q(district__parent__parent=authority)
-        )
+        return visible_key_projects(self.request.user)  # type: ignore[arg-type]
 
 
 @extend_schema(responses={200: s.MeSerializer})
