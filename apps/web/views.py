@@ -50,12 +50,9 @@ def _visible(request: HttpRequest, pk: Any) -> ServiceRequest:
         raise Http404(_("No such request.")) from None
 
 
-def _queue(
-    request: HttpRequest, base: Any = None, *, default_states: list[str] | None = None
-) -> dict[str, Any]:
+def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> dict[str, Any]:
     """A filtered, paged queue in work order; the filters are the API's."""
-    user = _user(request)
-    queryset = base if base is not None else selectors.request_list(user)
+    queryset = selectors.request_list(_user(request))
     params = request.GET.copy()
     state = params.get("state", "")
     if state == "all" or not state:
