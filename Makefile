@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
+# Two workers: the machines have two cores; each worker has its own test database.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test lint install migrate seed clean
 
