@@ -21,7 +21,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from apps.deadlines import calendar
-from apps.deadlines.models import TierVisit
+from apps.deadlines.models import TierVisit, week_of
 from apps.deadlines.visits import reminder_time
 from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, User
 from apps.organizations.routing import department_for
@@ -227,11 +227,13 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
         for _ in range(size):
             chain = rng.choice(chains)
             state = rng.choices(state_choices, state_weights)[0]
-            age = (
-                timedelta(minutes=rng.randint(10, 3 * 24 * 60))
-                if state in open_states
-                else timedelta(minutes=rng.randint(15 * 24 * 60, 365 * 24 * 60))
-            )
+            if state in open_states:
+                age = timedelta(minutes=rng.randint(10, 3 * 24 * 60))
+            elif state == State.RESOLVED:
+                # Resolved ones close themselves after 7 days: these were resolved this week.
+                age = timedelta(minutes=rng.randint(3 * 24 * 60, 6 * 24 * 60))
+            else:
+                age = timedelta(minutes=rng.randint(15 * 24 * 60, 365 * 24 * 60))
             plan.append((chain, state, now - age))
         # References are numbered per prefix and year, in creation order within the batch.
         plan.sort(key=lambda p: p[2])
@@ -285,7 +287,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                 ]
             )
             next_event += 1
-            moment = created + timedelta(minutes=rng.randint(1, 120))
+            moment = created + min(timedelta(minutes=rng.randint(1, 120)), (now - created) / 2)
             dept_of = {t: chain.departments[(t, category)] for t in TIER_ORDER[: top + 1]}
             feedback_due = None
             resolved_at = closed_at = None
@@ -323,6 +325,8 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                             if late
                             else moment + (due - moment) * rng.uniform(0.05, 0.95)
                         )
+                        # Nothing is answered in the future: young requests were answered fast.
+                        answer = max(moment, min(answer, moment + (now - moment) / 2))
                         feedback_at = ended_at = answer
                         fb_secs = int((answer - moment).total_seconds())
                         fb_work = (
@@ -345,6 +349,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                             t,
                             green,
                             moment,
+                            week_of(moment),
                             due,
                             feedback_at,
                             ended_at,
@@ -512,6 +517,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         "tier",
                         "green_channel",
                         "started_at",
+                        "week_start",
                         "due_at",
                         "feedback_at",
                         "ended_at",

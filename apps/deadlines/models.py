@@ -3,8 +3,10 @@ calendar overrides admins keep for years the official calendar library does not 
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +33,12 @@ class CalendarOverride(models.Model):
         return f"{self.date} {'workday' if self.workday else 'day off'}"
 
 
+def week_of(moment: datetime) -> date:
+    """The Monday, in Asia/Shanghai, of the week holding `moment`."""
+    local = timezone.localtime(moment, ZoneInfo("Asia/Shanghai")).date()
+    return local - timedelta(days=local.weekday())
+
+
 class TierVisit(models.Model):
     """One stay of a request in one tier: when it came, when feedback was due and given."""
 
@@ -47,6 +55,8 @@ class TierVisit(models.Model):
     )
     green_channel = models.BooleanField(default=False)
     started_at = models.DateTimeField(_("entered"), default=timezone.now)
+    # Monday (Asia/Shanghai) of the week it entered: the weekly figures group on a plain column.
+    week_start = models.DateField(_("week"), null=True, blank=True, editable=False)
     due_at = models.DateTimeField(_("feedback due"))
     feedback_at = models.DateTimeField(_("feedback given"), null=True, blank=True)
     ended_at = models.DateTimeField(_("left the tier"), null=True, blank=True)
@@ -78,11 +88,22 @@ class TierVisit(models.Model):
                 condition=Q(feedback_at__isnull=True, ended_at__isnull=True, breached_at__isnull=True),
             ),
             models.Index(fields=["authority", "started_at"], name="visit_authority_time"),
+            # The backlog of the service figures: visits still in their tier.
+            models.Index(
+                fields=["authority", "started_at"],
+                name="visit_open_authority",
+                condition=Q(ended_at__isnull=True),
+            ),
             models.Index(fields=["department", "started_at"], name="visit_department_time"),
         ]
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.tier} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.week_start is None:
+            self.week_start = week_of(self.started_at)
+        super().save(*args, **kwargs)
 
     @property
     def awaiting_feedback(self) -> bool:

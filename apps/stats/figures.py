@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.casework.errors import NotPermitted
-from apps.deadlines.calendar import SHANGHAI
 from apps.deadlines.models import TierVisit
 from apps.organizations.models import TIER_ORDER, Organization, OrgKind, Role, User
 
@@ -85,11 +83,15 @@ def scope_organizations(org: Organization | None) -> list[int] | None:
     return found
 
 
-def _visits(org_ids: list[int] | None) -> QuerySet[TierVisit]:
+def _visits(org: Organization | None, org_ids: list[int] | None) -> QuerySet[TierVisit]:
+    """Visits answered by the organisation or anything below it. Every visit names the tier's
+    authority, so an authority's scope is one indexed column; a department's is its own."""
     visits = TierVisit.objects.all()
-    if org_ids is not None:
-        visits = visits.filter(Q(authority_id__in=org_ids) | Q(department_id__in=org_ids))
-    return visits
+    if org_ids is None:
+        return visits
+    if org is not None and org.kind == OrgKind.DEPARTMENT:
+        return visits.filter(department_id__in=org_ids)
+    return visits.filter(authority_id__in=org_ids)
 
 
 def _rows(query: Any) -> list[dict[str, Any]]:
@@ -97,35 +99,26 @@ def _rows(query: Any) -> list[dict[str, Any]]:
     return list(query)
 
 
-def _percentile(visits: QuerySet[TierVisit], count: int, share: float) -> float | None:
-    """Nearest-rank percentile of working hours to feedback, read in the database."""
-    if not count:
+def _percentile(ordered: list[int], share: float) -> float | None:
+    """Nearest-rank percentile, in hours, of sorted working seconds."""
+    if not ordered:
         return None
-    offset = max(math.ceil(share * count) - 1, 0)
-    value = visits.order_by("feedback_working_seconds").values_list("feedback_working_seconds", flat=True)[
-        offset : offset + 1
-    ]
-    seconds = next(iter(value), None)
-    return round(seconds / 3600, 2) if seconds is not None else None
+    return round(ordered[max(math.ceil(share * len(ordered)) - 1, 0)] / 3600, 2)
 
 
 def service_figures(user: User, *, since: datetime | None = None, until: datetime | None = None) -> Report:
+    """Five grouped queries, whatever the number of requests behind them: counts per unit,
+    working seconds to feedback, the open backlog by age, the weekly trend, and names."""
     if not may_see_figures(user):
         raise NotPermitted(_("Service figures are for officers, supervisors and administrators."))
     now = timezone.now()
     until = until or now
     since = since or until - DEFAULT_PERIOD
     org = None if user.is_superuser else user.organization
-    org_ids = scope_organizations(org)
-    scoped = _visits(org_ids)
+    scoped = _visits(org, scope_organizations(org))
     period = scoped.filter(started_at__gte=since, started_at__lt=until)
     moment = min(until, now)
 
-    names = dict(
-        Organization.objects.filter(
-            kind__in=[k for k in OrgKind.values if k != OrgKind.ENTERPRISE]
-        ).values_list("pk", "name")
-    )
     aggregates = {
         "received": Count("id"),
         "fed_back": Count("id", filter=Q(feedback_at__isnull=False)),
@@ -133,64 +126,72 @@ def service_figures(user: User, *, since: datetime | None = None, until: datetim
         "due": Count("id", filter=Q(feedback_at__isnull=False) | Q(due_at__lte=moment)),
         "breaches": Count("id", filter=Q(breached_at__isnull=False)),
     }
-
     units: dict[tuple[str, int], Figures] = {}
-    for row in _rows(period.values("tier", "authority_id", "department_id").annotate(**aggregates)):
-        unit_id = row["department_id"] or row["authority_id"]
-        figures = units.setdefault(
-            (row["tier"], unit_id), Figures(row["tier"], unit_id, names.get(unit_id, ""))
-        )
-        for key in aggregates:
-            setattr(figures, key, getattr(figures, key) + row[key])
-
     tiers: dict[str, Figures] = {}
-    for row in _rows(period.values("tier").annotate(**aggregates)):
-        tiers[row["tier"]] = Figures(row["tier"], None, "", **{key: row[key] for key in aggregates})
 
-    # Percentiles of working hours to feedback, per unit and per tier.
+    def unit(tier: str, unit_id: int) -> Figures:
+        return units.setdefault((tier, unit_id), Figures(tier, unit_id, ""))
+
+    def tier_total(tier: str) -> Figures:
+        return tiers.setdefault(tier, Figures(tier, None, ""))
+
+    for row in _rows(period.values("tier", "authority_id", "department_id").annotate(**aggregates)):
+        for figures in (
+            unit(row["tier"], row["department_id"] or row["authority_id"]),
+            tier_total(row["tier"]),
+        ):
+            for key in aggregates:
+                setattr(figures, key, getattr(figures, key) + row[key])
+
+    # Working hours to feedback: one ordered read, percentiles per unit and per tier.
+    seconds: dict[tuple[str, int | None], list[int]] = {}
     answered = period.filter(feedback_at__isnull=False, feedback_working_seconds__isnull=False)
-    for (tier, unit_id), figures in units.items():
-        unit_visits = answered.filter(tier=tier).filter(
-            Q(department_id=unit_id) | Q(department_id__isnull=True, authority_id=unit_id)
+    ordered: list[tuple[str, int, int | None, int | None]] = list(
+        answered.order_by("feedback_working_seconds").values_list(  # type: ignore[arg-type]
+            "tier", "authority_id", "department_id", "feedback_working_seconds"
         )
-        count = unit_visits.count()
-        figures.median_working_hours = _percentile(unit_visits, count, 0.5)
-        figures.p90_working_hours = _percentile(unit_visits, count, 0.9)
-    for tier, figures in tiers.items():
-        tier_visits = answered.filter(tier=tier)
-        count = tier_visits.count()
-        figures.median_working_hours = _percentile(tier_visits, count, 0.5)
-        figures.p90_working_hours = _percentile(tier_visits, count, 0.9)
+    )
+    for visit_tier, authority_id, department_id, value in ordered:
+        seconds.setdefault((visit_tier, department_id or authority_id), []).append(value or 0)
+        seconds.setdefault((visit_tier, None), []).append(value or 0)
+    for unit_key, figures in units.items():
+        figures.median_working_hours = _percentile(seconds.get(unit_key, []), 0.5)
+        figures.p90_working_hours = _percentile(seconds.get(unit_key, []), 0.9)
+    for tier_name, figures in tiers.items():
+        figures.median_working_hours = _percentile(seconds.get((tier_name, None), []), 0.5)
+        figures.p90_working_hours = _percentile(seconds.get((tier_name, None), []), 0.9)
 
     # The open backlog: requests waiting in a tier now, by how long they have waited.
+    buckets = {
+        name: Count(
+            "id",
+            filter=Q(started_at__lte=now - timedelta(days=low))
+            & (Q(started_at__gt=now - timedelta(days=high)) if high is not None else Q()),
+        )
+        for name, low, high in BACKLOG_BUCKETS
+    }
     waiting = scoped.filter(ended_at__isnull=True)
-    for name, low, high in BACKLOG_BUCKETS:
-        bucket = waiting.filter(started_at__lte=now - timedelta(days=low))
-        if high is not None:
-            bucket = bucket.filter(started_at__gt=now - timedelta(days=high))
-        for row in _rows(bucket.values("tier", "authority_id", "department_id").annotate(n=Count("id"))):
-            unit_id = row["department_id"] or row["authority_id"]
-            unit = units.setdefault(
-                (row["tier"], unit_id), Figures(row["tier"], unit_id, names.get(unit_id, ""))
-            )
-            unit.backlog[name] += row["n"]
-            tier_figures = tiers.setdefault(row["tier"], Figures(row["tier"], None, ""))
-            tier_figures.backlog[name] += row["n"]
+    for row in _rows(waiting.values("tier", "authority_id", "department_id").annotate(**buckets)):
+        for figures in (
+            unit(row["tier"], row["department_id"] or row["authority_id"]),
+            tier_total(row["tier"]),
+        ):
+            for name in BACKLOG_NAMES:
+                figures.backlog[name] += row[name]
 
+    names = dict(
+        Organization.objects.filter(pk__in={unit_id for _tier, unit_id in units}).values_list("pk", "name")
+    )
+    for (_tier, unit_id), figures in units.items():
+        figures.organization = names.get(unit_id, "")
     for figures in [*units.values(), *tiers.values()]:
         figures.finish()
 
     weeks = []
-    for row in _rows(
-        period.annotate(week=TruncWeek("started_at", tzinfo=SHANGHAI))
-        .values("week")
-        .annotate(**aggregates)
-        .order_by("week")
-    ):
-        week: date = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
+    for row in _rows(period.values("week_start").annotate(**aggregates).order_by("week_start")):
         weeks.append(
             {
-                "week_start": week,
+                "week_start": row["week_start"],
                 "received": row["received"],
                 "on_time_share": round(row["on_time"] / row["due"], 4) if row["due"] else None,
                 "breaches": row["breaches"],
