@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 from guardian.shortcuts import assign_perm
 
@@ -68,19 +69,19 @@ _MUTABLE_FIELDS = [
 ]
 
 _ACTION_NAMES = {
-    "submit": _("submit"),
-    "respond": _("respond to"),
-    "request_info": _("request information on"),
-    "provide_info": _("provide information on"),
-    "escalate": _("escalate"),
-    "return_to_lower_tier": _("return"),
-    "resolve": _("resolve"),
-    "reopen": _("reopen"),
-    "close": _("close"),
-    "withdraw": _("withdraw"),
-    "assign": _("assign"),
-    "claim": _("claim"),
-    "set_green_channel": _("change the green channel of"),
+    "submit": gettext_lazy("submit"),
+    "respond": gettext_lazy("respond to"),
+    "request_info": gettext_lazy("request information on"),
+    "provide_info": gettext_lazy("provide information on"),
+    "escalate": gettext_lazy("escalate"),
+    "return_to_lower_tier": gettext_lazy("return"),
+    "resolve": gettext_lazy("resolve"),
+    "reopen": gettext_lazy("reopen"),
+    "close": gettext_lazy("close"),
+    "withdraw": gettext_lazy("withdraw"),
+    "assign": gettext_lazy("assign"),
+    "claim": gettext_lazy("claim"),
+    "set_green_channel": gettext_lazy("change the green channel of"),
 }
 
 

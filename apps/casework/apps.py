@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseworkConfig(AppConfig):
     name = "apps.casework"
     label = "casework"
-    verbose_name = "Requests"
+    verbose_name = _("Requests")

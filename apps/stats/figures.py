@@ -179,9 +179,10 @@ def service_figures(user: User, *, since: datetime | None = None, until: datetim
             for name in BACKLOG_NAMES:
                 figures.backlog[name] += row[name]
 
-    names = dict(
-        Organization.objects.filter(pk__in={unit_id for _tier, unit_id in units}).values_list("pk", "name")
-    )
+    names = {
+        o.pk: o.display_name
+        for o in Organization.objects.filter(pk__in={unit_id for _tier, unit_id in units})
+    }
     for (_tier, unit_id), figures in units.items():
         figures.organization = names.get(unit_id, "")
     for figures in [*units.values(), *tiers.values()]:

@@ -11,8 +11,13 @@ from apps.casework.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category, Pr
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role, User
 
 
+class OrganizationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
 class NewRequestForm(forms.Form):
-    enterprise = forms.ModelChoiceField(
+    enterprise = OrganizationChoiceField(
         label=_("Enterprise"), queryset=Organization.objects.none(), required=False
     )
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
@@ -169,6 +174,7 @@ class KeyProjectForm(forms.ModelForm):
     class Meta:
         model = KeyProject
         fields = ["name", "name_zh", "enterprise", "products", "status"]
+        field_classes = {"enterprise": OrganizationChoiceField}
 
     def __init__(self, *args: Any, district: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -73,6 +73,11 @@ def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> 
     }
 
 
+def _rows(query: Any) -> list[dict[str, Any]]:
+    """Grouped rows as plain dicts (the type stubs cannot follow annotate on values)."""
+    return list(query)
+
+
 def _partial_or_page(request: HttpRequest, page: str, context: dict[str, Any]) -> HttpResponse:
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue":
         return render(request, "web/_queue_table.html", context)
@@ -129,18 +134,23 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
     context = _queue(request, default_states=REVIEW_STATES)
     report = figures.service_figures(user)
     open_here = selectors.request_list(user).filter(state__in=REVIEW_STATES)
-    by_unit = (
-        open_here.values("tier", "department__name", "park__name")
+    by_unit: list[dict[str, Any]] = _rows(
+        open_here.values("tier", "department_id", "park_id")
         .annotate(
             total=Count("id"),
             overdue=Count("id", filter=Q(feedback_due_at__lt=timezone.now())),
             waiting_unassigned=Count("id", filter=Q(assignee__isnull=True)),
         )
-        .order_by("tier", "department__name")
+        .order_by("tier", "department_id", "park_id")
     )
+    # At the park tier the park answers; above it, the department the request was routed to.
+    unit_ids = {row["department_id"] or row["park_id"] for row in by_unit}
+    names = {o.pk: o.display_name for o in Organization.objects.filter(pk__in=unit_ids)}
+    for row in by_unit:
+        row["unit_name"] = names.get(row["department_id"] if row["tier"] != Tier.PARK else row["park_id"], "")
     context.update(
         report=report,
-        by_unit=list(by_unit),
+        by_unit=by_unit,
         share_chart=bar_chart(
             [(f.organization or f.tier, f.on_time_share) for f in report.units if f.due],
             as_percent=True,
