@@ -40,8 +40,8 @@ def bar_chart(
 def trend_chart(weeks: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
     """Weekly columns of requests received, with the on-time share as a line over them."""
     width, height = 640, 180
-    count = max(len(weeks), 1)
-    step = width / count
+    # At least eight slots, so that a short period does not draw one enormous column.
+    step = width / max(len(weeks), 8)
     top = max((w["received"] for w in weeks), default=0) or 1
     columns, points = [], []
     for index, week in enumerate(weeks):
