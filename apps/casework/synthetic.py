@@ -30,17 +30,18 @@ from .models import Category, EventKind, ProductType, ReferenceSequence, Request
 
 BATCH = 5_000
 
-# (final state, weight, whether it is still open and so recent)
+# (final state, weight, whether it is still open and so recent). A year's flow as a steady
+# mechanism leaves it: most requests closed, a few days' worth still open or just resolved.
 _STATES = [
-    (State.DRAFT, 3, True),
-    (State.PARK_REVIEW, 10, True),
-    (State.DISTRICT_REVIEW, 7, True),
-    (State.MUNICIPAL_REVIEW, 4, True),
-    (State.PROVINCIAL_REVIEW, 2, True),
-    (State.INFO_REQUESTED, 5, True),
-    (State.RESOLVED, 14, False),
-    (State.CLOSED, 50, False),
-    (State.WITHDRAWN, 5, False),
+    (State.DRAFT, 1, True),
+    (State.PARK_REVIEW, 4, True),
+    (State.DISTRICT_REVIEW, 3, True),
+    (State.MUNICIPAL_REVIEW, 1.5, True),
+    (State.PROVINCIAL_REVIEW, 0.5, True),
+    (State.INFO_REQUESTED, 1.5, True),
+    (State.RESOLVED, 3, False),
+    (State.CLOSED, 81, False),
+    (State.WITHDRAWN, 4.5, False),
 ]
 _TIER_WEIGHTS = [50, 30, 15, 5]
 _TITLES = [
