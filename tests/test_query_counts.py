@@ -1,0 +1,57 @@
+"""No N+1: the number of queries of a list does not grow with its length."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("username", ["ent_pregene", "liaison_sbip", "supervisor_ps"])
+def test_request_list_queries_do_not_grow_with_the_page(api, make_request, users, username):
+    client = api(username)
+    for _ in range(3):
+        make_request()
+    few = queries_for(client, "/api/v1/requests/")
+    for _ in range(12):
+        make_request(by="liaison_sbip", enterprise="pregene")
+    assert queries_for(client, "/api/v1/requests/") == few
+
+
+def test_detail_timeline_and_notifications_queries_are_bounded(api, make_request, users):
+    from apps.casework import actions
+    from tests.conftest import fresh
+
+    service_request = make_request()
+    client = api("liaison_sbip")
+    before = {
+        path: queries_for(client, path)
+        for path in (
+            f"/api/v1/requests/{service_request.pk}/",
+            f"/api/v1/requests/{service_request.pk}/timeline/",
+            "/api/v1/notifications/",
+        )
+    }
+    for n in range(6):
+        actions.add_message(fresh(service_request), actor=users["ent_pregene"], body=f"Follow-up {n}")
+    after = {path: queries_for(client, path) for path in before}
+    assert after == before
+
+
+def test_pages_queries_do_not_grow_with_the_queue(make_request, users):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(users["liaison_sbip"])
+    make_request()
+    client.get("/home/")
+    few = queries_for(client, "/home/")
+    for _ in range(10):
+        make_request()
+    assert queries_for(client, "/home/") == few
