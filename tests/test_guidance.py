@@ -99,3 +99,24 @@ def test_markdown_keeps_ordinary_formatting():
         and "<strong>Check</strong>" in html
         and 'href="https://cnipa.gov.cn"' in html
     )
+
+
+def test_guidance_files_download_for_signed_in_users_only(users, documents, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from apps.guidance.models import GuidanceAttachment
+
+    document = Guidance.objects.first()
+    attachment = GuidanceAttachment(guidance=document, name="指引全文.pdf")
+    attachment.file.save("guide.pdf", ContentFile(b"%PDF-1.4 guidance"), save=True)
+    url = f"/guidance/{document.pk}/files/{attachment.pk}/"
+    assert Client().get(url).status_code == 302  # to the login page
+    client = Client()
+    client.force_login(users["ent_accel1"])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 guidance"
+    assert client.get(f"/guidance/{document.pk}/files/{attachment.pk + 1}/").status_code == 404
+    document.published = False
+    document.save()
+    assert client.get(url).status_code == 404  # withdrawn guidance takes its files with it
