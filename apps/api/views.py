@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.casework import actions, selectors
+from apps.casework import actions, selectors, uploads
 from apps.casework.filters import RequestFilter
 from apps.casework.models import Category, ProductType, ServiceRequest
 from apps.deadlines import calendar
@@ -252,14 +252,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def download(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
         service_request = self.get_object()
         attachment = selectors.get_visible_attachment(request.user, service_request, attachment_id)  # type: ignore[arg-type]
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return uploads.download_response(attachment)
 
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -12,9 +12,11 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
@@ -138,3 +140,15 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     return CheckedUpload(
         name=name, size=size, content_type=content_type, storage_name=uuid.uuid4().hex + extension
     )
+
+
+def download_response(attachment: Any) -> FileResponse:
+    """An attachment as a download: never shown inline, never sniffed into something else."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.casework import actions, selectors
+from apps.casework import actions, selectors, uploads
 from apps.casework.errors import DomainError, NotPermitted, NotVisible
 from apps.casework.filters import RequestFilter
 from apps.casework.models import OPEN_STATES, REVIEW_STATES, Category, ServiceRequest, State
@@ -375,14 +375,7 @@ def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
         attachment = selectors.get_visible_attachment(_user(request), service_request, attachment_id)
     except NotVisible:
         raise Http404 from None
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.download_response(attachment)
 
 
 @login_required
