@@ -91,8 +91,8 @@ class RequestSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     park_name = serializers.CharField(source="park.name", read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
-    assignee = UserSummarySerializer(read_only=True, allow_null=True)
-    created_by = UserSummarySerializer(read_only=True)
+    assignee_name = serializers.SerializerMethodField()
+    created_by_name = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
 
     class Meta:
@@ -115,16 +115,24 @@ class RequestSerializer(serializers.ModelSerializer):
             "department",
             "department_name",
             "assignee",
+            "assignee_name",
             "feedback_due_at",
             "overdue",
             "resolution",
             "resolved_at",
             "created_by",
+            "created_by_name",
             "created_at",
             "updated_at",
             "version",
         ]
         read_only_fields = fields
+
+    def get_assignee_name(self, obj: ServiceRequest) -> str | None:
+        return (obj.assignee.get_full_name() or obj.assignee.get_username()) if obj.assignee else None
+
+    def get_created_by_name(self, obj: ServiceRequest) -> str:
+        return obj.created_by.get_full_name() or obj.created_by.get_username()
 
 
 class RequestDetailSerializer(RequestSerializer):
