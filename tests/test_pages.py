@@ -69,7 +69,7 @@ def test_escalating_from_the_page_moves_the_request_and_says_so(browser, make_re
     )
     assert response.status_code == 200
     assert fresh(service_request).state == "district_review"
-    assert "Done: Escalate." in response.content.decode()
+    assert f"Done: Escalate {service_request.reference}." in response.content.decode()
 
 
 def test_a_transition_without_its_text_is_a_form_error_and_changes_nothing(browser, make_request):
@@ -267,3 +267,28 @@ def test_a_key_project_request_is_green_channel_and_comes_first(make_request, br
     assert green.green_channel
     html = browser("liaison_sbip").get("/home/").content.decode()
     assert html.index(green.reference) < html.index("Ordinary")
+
+
+def test_officer_claims_from_the_queue_and_stays_on_it(browser, make_request, users):
+    from apps.casework import actions
+
+    service_request = make_request()
+    actions.escalate(fresh(service_request), actor=users["liaison_sbip"], reason="District")
+    client = browser("officer_ps_msb")
+    queue = client.get("/home/?category=clinical_trial").content.decode()
+    assert f"/requests/{service_request.pk}/act/claim/" in queue
+    response = client.post(
+        f"/requests/{service_request.pk}/act/claim/",
+        {"version": fresh(service_request).version, "next": "/home/?category=clinical_trial"},
+    )
+    assert response.status_code == 302 and response.url == "/home/?category=clinical_trial"
+    assert fresh(service_request).assignee == users["officer_ps_msb"]
+    assert f"/requests/{service_request.pk}/act/claim/" not in client.get("/home/").content.decode()
+
+
+def test_quick_actions_never_redirect_off_site(browser, make_request):
+    service_request = make_request()
+    response = browser("liaison_sbip").post(
+        f"/requests/{service_request.pk}/act/claim/", {"next": "https://evil.example/phish"}
+    )
+    assert response.status_code == 302 and response.url == f"/requests/{service_request.pk}/"

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,6 +67,7 @@ def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> 
     query.pop("page", None)
     return {
         "page": page,
+        "may_claim": _user(request).role in (Role.OFFICER, Role.LIAISON),
         "filters": filterset,
         "filter_errors": filterset.errors,
         "query": query.urlencode(),
@@ -299,6 +301,11 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         form = forms.TransitionForm(name, request.POST, prefix=name)
     else:
         raise Http404
+    # A quick action from a queue goes back to that queue.
+    back_to = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back_to, allowed_hosts={request.get_host()}):
+        back_to = ""
+    done_or_refused = redirect(back_to) if back_to else redirect("request-detail", pk=pk)
     posted_version = request.POST.get("version", "")
     if posted_version.isdigit():
         # The page's version: if someone acted since it was shown, the write is refused.
@@ -311,18 +318,20 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 actions.TRANSITIONS[name](service_request, actor=user, **form.cleaned_data)
         except NotPermitted as error:
             messages.error(request, error.message)
-            return redirect("request-detail", pk=pk)
+            return done_or_refused
         except DomainError as error:
             if error.fields:
                 _form_errors(form, error)
             else:
                 messages.error(request, error.message)
-                return redirect("request-detail", pk=pk)
+                return done_or_refused
         else:
             messages.success(
-                request, _("Done: %(action)s.") % {"action": forms.TRANSITION_LABELS.get(name, name)}
+                request,
+                _("Done: %(action)s %(reference)s.")
+                % {"action": forms.TRANSITION_LABELS.get(name, name), "reference": service_request.reference},
             )
-            return redirect("request-detail", pk=pk)
+            return done_or_refused
     service_request = _visible(request, pk)
     context = _detail_context(request, service_request, **{name: form})
     context["open_form"] = name
