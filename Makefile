@@ -8,7 +8,7 @@ export PORT
 # Two workers: the machines have two cores; each worker has its own test database.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test lint install migrate seed clean
+.PHONY: run test lint bench install migrate seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: install lint
 	bin/ensure-browser
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.settings.test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# N requests (default 100,000): make bench BENCH_ARGS="--requests 1000000"
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

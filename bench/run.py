@@ -1,0 +1,358 @@
+"""`make bench`: seed N requests into a fresh database, start the portal as `make run` would, and
+measure it over HTTP with concurrent clients. Writes bench/RESULTS.md.
+
+    .venv/bin/python bench/run.py --requests 100000            # SQLite (embedded)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python bench/run.py
+
+With DATABASE_URL the benchmark creates (and drops afterwards) a fresh database beside the named
+one, so the named database is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+PERSONAS = {
+    "enterprise": "ent_pregene",
+    "liaison": "liaison_sbip",
+    "district officer": "officer_ps_msb",
+    "municipal supervisor": "supervisor_sz",
+}
+
+
+def fresh_database(env: dict[str, str]) -> tuple[dict[str, str], str | None]:
+    """A new, empty database for this run: a SQLite file, or a new PostgreSQL database."""
+    var = OUT / "var"
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    env["PORTAL_VAR_DIR"] = str(var)
+    url = env.get("DATABASE_URL", "")
+    if not url:
+        return env, None
+    import psycopg2
+
+    parsed = urlparse(url)
+    name = f"{parsed.path.lstrip('/') or 'portal'}_bench"
+    admin = psycopg2.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    env["DATABASE_URL"] = parsed._replace(path=f"/{name}").geturl()
+    return env, name
+
+
+def drop_database(env: dict[str, str], name: str | None) -> None:
+    if not name:
+        return
+    import psycopg2
+
+    parsed = urlparse(env["DATABASE_URL"])
+    admin = psycopg2.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+class Client:
+    """One keep-alive HTTP connection with a token."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Authorization": f"Token {token}"} if token else {}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, float]:
+        headers = dict(self.headers)
+        payload = None
+        if body is not None:
+            payload = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        self.connection.request(method, path, body=payload, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        return response.status, data, (time.perf_counter() - started) * 1000
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def measure(
+    port: int, token: str, paths: list[tuple[str, str, dict | None]], *, clients: int, rounds: int
+) -> dict:
+    """Each client runs through `paths` `rounds` times; latencies and throughput of all calls."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def work(offset: int) -> None:
+        client = Client(port, token)
+        mine: list[float] = []
+        for n in range(rounds):
+            method, path, body = paths[(n + offset) % len(paths)]
+            status, data, elapsed = client.call(method, path, body)
+            if status >= 400:
+                errors.append(f"{method} {path}: {status} {data[:120]!r}")
+            mine.append(elapsed)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
+        "rps": len(latencies) / wall,
+        "errors": errors[:3],
+    }
+
+
+def peak_memory_kb(pids: list[int]) -> int:
+    peak = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except OSError:
+            continue
+    return peak
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid, *map(int, found)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=4, help="Concurrent clients for the throughput runs.")
+    parser.add_argument("--rounds", type=int, default=40, help="Calls per client per case.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the machine has 2 cores).")
+    args = parser.parse_args()
+
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="portal.settings.base",
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    env, pg_name = fresh_database(env)
+    vendor = "PostgreSQL" if pg_name else "SQLite"
+    rows: list[tuple[str, str, dict]] = []
+    server = None
+    try:
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "seed_demo")
+        started = time.perf_counter()
+        manage(env, "seed_demo", "--requests", str(args.requests))
+        seed_seconds = time.perf_counter() - started
+
+        scan_ms = []
+        for _ in range(3):
+            started = time.perf_counter()
+            manage(env, "scan_deadlines")
+            scan_ms.append((time.perf_counter() - started) * 1000)
+        scan_inprocess = (
+            subprocess.run(
+                [
+                    PY,
+                    "-c",
+                    "import django,time;django.setup();from django.utils import timezone;"
+                    "from apps.deadlines.scan import scan;scan(timezone.now());t=time.perf_counter();scan(timezone.now());"
+                    "print((time.perf_counter()-t)*1000)",
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{args.port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                "4",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(100):
+            try:
+                if Client(args.port).call("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        tokens = {}
+        for label, username in PERSONAS.items():
+            _status, data, _ms = Client(args.port).call(
+                "POST", "/api/v1/auth/token/", {"username": username, "password": "demo12345"}
+            )
+            tokens[label] = json.loads(data)["token"]
+
+        for label, token in tokens.items():
+            client = Client(args.port, token)
+            listing = json.loads(client.call("GET", "/api/v1/requests/")[1])
+            first_id = listing["results"][0]["id"] if listing["results"] else None
+            pages = max(1, -(-listing["count"] // 25))
+            cases = {
+                "list, first page": [("GET", "/api/v1/requests/", None)],
+                "list, page 100": [("GET", f"/api/v1/requests/?page={min(100, pages)}", None)],
+                "list, filtered": [
+                    ("GET", "/api/v1/requests/?state=district_review&category=clinical_trial", None)
+                ],
+                "list, search": [("GET", "/api/v1/requests/?search=GMP", None)],
+            }
+            if first_id:
+                cases["detail"] = [("GET", f"/api/v1/requests/{first_id}/", None)]
+                cases["timeline"] = [("GET", f"/api/v1/requests/{first_id}/timeline/", None)]
+            if label == "municipal supervisor":
+                cases["stats"] = [("GET", "/api/v1/stats/", None)]
+            for case, paths in cases.items():
+                single = measure(args.port, token, paths, clients=1, rounds=args.rounds)
+                loaded = measure(args.port, token, paths, clients=args.clients, rounds=args.rounds)
+                rows.append(
+                    (
+                        label,
+                        case,
+                        {
+                            **single,
+                            "rps_loaded": loaded["rps"],
+                            "p95_loaded": loaded["p95"],
+                            "errors": single["errors"] + loaded["errors"],
+                        },
+                    )
+                )
+
+        # A transition: the park liaison replies to distinct requests of its queue.
+        liaison = Client(args.port, tokens["liaison"])
+        queue = json.loads(liaison.call("GET", "/api/v1/requests/?state=park_review&page_size=100")[1])[
+            "results"
+        ]
+        replies = [
+            ("POST", f"/api/v1/requests/{r['id']}/respond/", {"body": "Received, we are on it."})
+            for r in queue
+        ]
+        if replies:
+            rows.append(
+                (
+                    "liaison",
+                    "transition (respond)",
+                    {
+                        **measure(
+                            args.port,
+                            tokens["liaison"],
+                            replies,
+                            clients=1,
+                            rounds=min(len(replies), args.rounds),
+                        ),
+                        "rps_loaded": float("nan"),
+                        "p95_loaded": float("nan"),
+                    },
+                )
+            )
+        memory = peak_memory_kb(children(server.pid))
+    finally:
+        if server:
+            server.terminate()
+            server.wait(timeout=20)
+        drop_database(env, pg_name)
+
+    lines = [
+        f"## {vendor}, {args.requests:,} requests",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}, {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"gunicorn {args.workers} workers × 4 threads, {args.clients} clients for the loaded runs.",
+        "",
+        f"- seeding: {args.requests / seed_seconds:,.0f} requests/s ({seed_seconds:.0f} s)",
+        f"- deadline scan with nothing to do: {float(scan_inprocess):.1f} ms in process "
+        f"({min(scan_ms):.0f} ms as a `manage.py scan_deadlines` command, start-up included)",
+        f"- peak memory of a web process: {memory / 1024:.0f} MiB",
+        "",
+        "| who | what | p50 ms | p95 ms | p99 ms | req/s (1 client) | req/s (loaded) | p95 ms (loaded) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, case, r in rows:
+        lines.append(
+            f"| {label} | {case} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | "
+            f"{r['rps_loaded']:.0f} | {r['p95_loaded']:.1f} |"
+        )
+    problems = [e for _l, _c, r in rows for e in r["errors"]]
+    if problems:
+        lines += ["", "Errors seen:", *[f"- `{p}`" for p in problems]]
+    section = "\n".join(lines) + "\n"
+
+    previous = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else "# Benchmark results\n\nWritten by `make bench` (bench/run.py).\n"
+    )
+    kept = [part for part in previous.split("\n## ") if not part.startswith(f"{vendor}, ")]
+    RESULTS.write_text("\n## ".join(kept).rstrip() + "\n\n" + section)
+    print(section)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
