@@ -150,3 +150,46 @@ def test_admin_action_withdraws_through_the_lifecycle(users, make_request):
     withdrawn = ServiceRequest.objects.get(pk=service_request.pk)
     assert withdrawn.state == "withdrawn"
     assert withdrawn.events.filter(kind="withdrawn", actor=users["admin"]).exists()
+
+
+def _manage(*args: str, **env: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=root,
+        # The browser tests allow async-unsafe calls in this process; a deployment never does.
+        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_checks():
+    done = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        "--settings=portal.settings.production",
+        DJANGO_SECRET_KEY="a-long-random-secret-for-the-test-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="portal.example.cn",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_openapi_schema_is_valid_and_complete_without_warnings():
+    done = _manage(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        "/dev/null",
+        "--settings=portal.settings.test",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

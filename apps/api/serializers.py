@@ -9,6 +9,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.casework.models import (
@@ -305,6 +307,7 @@ class DeadlineSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class FlexibleMomentField(serializers.Field):
     """An ISO-8601 date (a whole day in Asia/Shanghai) or date-time."""
 

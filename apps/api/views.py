@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import (
     action,
@@ -66,6 +66,8 @@ _TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Requests the caller may see, and everything that can be done to them."""
 
+    queryset = ServiceRequest.objects.none()  # for the schema; get_queryset decides
+    lookup_value_regex = r"[0-9]+"
     filterset_class = RequestFilter
     serializer_class = s.RequestSerializer
 
@@ -259,6 +261,8 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     """The jurisdiction tree: every public body and park, and the enterprises in the caller's
     remit."""
 
+    queryset = Organization.objects.none()
+    lookup_value_regex = r"[0-9]+"
     serializer_class = s.OrganizationSerializer
     pagination_class = None
     filterset_class = None
@@ -270,6 +274,8 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
 class KeyProjectViewSet(viewsets.ReadOnlyModelViewSet):
     """Key (green channel) projects in the caller's remit."""
 
+    queryset = KeyProject.objects.none()
+    lookup_value_regex = r"[0-9]+"
     serializer_class = s.KeyProjectSerializer
     pagination_class = None
     filterset_class = None
@@ -311,6 +317,8 @@ def obtain_token(request: Request) -> Response:
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's notification centre, newest first."""
 
+    queryset = Notification.objects.none()
+    lookup_value_regex = r"[0-9]+"
     serializer_class = s.NotificationSerializer
     filterset_class = None
 
@@ -410,7 +418,14 @@ REQUEST_EXPORT_COLUMNS = [
 
 
 @extend_schema(
-    parameters=[RequestFilter],
+    parameters=[
+        OpenApiParameter("state", str, many=True, description="One or more states."),
+        OpenApiParameter("category", str, many=True),
+        OpenApiParameter("product_type", str, many=True),
+        OpenApiParameter("overdue", bool),
+        OpenApiParameter("assignee", str, enum=["me", "none"]),
+        OpenApiParameter("search", str, description="Reference, or words of the title or description."),
+    ],
     responses={(200, "text/csv"): OpenApiResponse(description="The filtered list as CSV (UTF-8 with BOM).")},
 )
 @api_view(["GET"])
@@ -480,6 +495,8 @@ def export_stats(request: Request) -> StreamingHttpResponse:
 class GuidanceViewSet(viewsets.ReadOnlyModelViewSet):
     """Published guidance; `search` matches English and Chinese titles and bodies."""
 
+    queryset = Guidance.objects.none()
+    lookup_value_regex = r"[0-9]+"
     serializer_class = s.GuidanceSerializer
     filterset_class = None
 
