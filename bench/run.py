@@ -46,32 +46,23 @@ def fresh_database(env: dict[str, str]) -> tuple[dict[str, str], str | None]:
     url = env.get("DATABASE_URL", "")
     if not url:
         return env, None
-    import psycopg2
-
     parsed = urlparse(url)
     name = f"{parsed.path.lstrip('/') or 'portal'}_bench"
-    admin = psycopg2.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    maintenance(url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     env["DATABASE_URL"] = parsed._replace(path=f"/{name}").geturl()
     return env, name
 
 
 def drop_database(env: dict[str, str], name: str | None) -> None:
-    if not name:
-        return
+    if name:
+        maintenance(env["DATABASE_URL"], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def maintenance(url: str, *statements: str) -> None:
+    """Run statements on the server's maintenance database (creating and dropping databases)."""
     import psycopg2
 
-    parsed = urlparse(env["DATABASE_URL"])
+    parsed = urlparse(url)
     admin = psycopg2.connect(
         host=parsed.hostname,
         port=parsed.port or 5432,
@@ -81,7 +72,8 @@ def drop_database(env: dict[str, str], name: str | None) -> None:
     )
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for statement in statements:
+            cursor.execute(statement)
     admin.close()
 
 

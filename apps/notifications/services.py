@@ -120,19 +120,16 @@ def _enterprise_staff_ids(user_ids: Iterable[int]) -> set[int]:
 def recipients_for_event(event: RequestEvent) -> dict[int, str]:
     """recipient id → notification kind, for one timeline event."""
     service_request = event.request
+    filers = enterprise_side(service_request)
     found: dict[int, str] = {}
     if not event.internal and event.kind not in (EventKind.CREATED, EventKind.CLAIMED):
-        for user_id in enterprise_side(service_request):
+        for user_id in filers:
             found[user_id] = event.kind
     if event.kind in _ARRIVALS:
         for user_id in tier_staff(service_request):
             found[user_id] = NEW_WORK
     elif event.kind in _FROM_FILER or event.kind == EventKind.NOTE:
-        if (
-            event.actor_id is None
-            or event.kind == EventKind.NOTE
-            or event.actor_id in enterprise_side(service_request)
-        ):
+        if event.actor_id is None or event.kind == EventKind.NOTE or event.actor_id in filers:
             for user_id in tier_staff(service_request):
                 found.setdefault(user_id, event.kind)
     elif event.kind == EventKind.ASSIGNED and service_request.assignee_id:
