@@ -145,6 +145,25 @@ def measure(
     }
 
 
+def load_in_processes(port: int, token: str, paths: list, args: argparse.Namespace) -> dict:
+    """`args.clients` processes, each one keep-alive client going through `paths`."""
+    script = (
+        "import json,sys;sys.path.insert(0,'bench');from run import measure;"
+        f"print(json.dumps(measure({port},{token!r},{paths!r},clients=1,rounds={args.rounds * 2})))"
+    )
+    procs = [
+        subprocess.Popen([PY, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        for _ in range(args.clients)
+    ]
+    results = [json.loads(p.communicate()[0]) for p in procs]
+    return {
+        "rps": sum(r["rps"] for r in results),
+        "p50": statistics.median(r["p50"] for r in results),
+        "p95": max(r["p95"] for r in results),
+        "errors": [e for r in results for e in r["errors"]],
+    }
+
+
 def peak_memory_kb(pids: list[int]) -> int:
     peak = 0
     for pid in pids:
@@ -162,6 +181,39 @@ def children(pid: int) -> list[int]:
     return [pid, *map(int, found)]
 
 
+def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    """gunicorn as `make run` and the production image start it, answering /healthz."""
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(150):
+        try:
+            if Client(port).call("GET", "/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not answer /healthz")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=20)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -171,6 +223,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40, help="Calls per client per case.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (the machine has 2 cores).")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="The Markdown file to write.")
     args = parser.parse_args()
 
     env = dict(
@@ -214,28 +267,7 @@ def main() -> int:
             .splitlines()[-1]
         )
 
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{args.port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        for _ in range(100):
-            try:
-                if Client(args.port).call("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        server = start_server(env, args.port, args.workers)
         tokens = {}
         for label, username in PERSONAS.items():
             _status, data, _ms = Client(args.port).call(
@@ -243,10 +275,12 @@ def main() -> int:
             )
             tokens[label] = json.loads(data)["token"]
 
+        first_ids: dict[str, int | None] = {}
         for label, token in tokens.items():
             client = Client(args.port, token)
             listing = json.loads(client.call("GET", "/api/v1/requests/")[1])
             first_id = listing["results"][0]["id"] if listing["results"] else None
+            first_ids[label] = first_id
             pages = max(1, -(-listing["count"] // 25))
             cases = {
                 "list, first page": [("GET", "/api/v1/requests/", None)],
@@ -305,10 +339,23 @@ def main() -> int:
                 )
             )
         memory = peak_memory_kb(children(server.pid))
+        stop_server(server)
+        server = None
+
+        # Throughput of a mixed read load by the number of web workers, the clients in processes
+        # of their own so that the client's interpreter lock is not what is measured.
+        mix = [("GET", "/api/v1/requests/", None), ("GET", "/api/v1/requests/?state=park_review", None)]
+        if first_ids["liaison"]:
+            mix += [("GET", f"/api/v1/requests/{first_ids['liaison']}/", None)]
+        scaling = []
+        for workers in sorted({1, args.workers}):
+            server = start_server(env, args.port, workers)
+            scaling.append((workers, load_in_processes(args.port, tokens["liaison"], mix, args)))
+            stop_server(server)
+            server = None
     finally:
         if server:
-            server.terminate()
-            server.wait(timeout=20)
+            stop_server(server)
         drop_database(env, pg_name)
 
     lines = [
@@ -330,18 +377,27 @@ def main() -> int:
             f"| {label} | {case} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | "
             f"{r['rps_loaded']:.0f} | {r['p95_loaded']:.1f} |"
         )
-    problems = [e for _l, _c, r in rows for e in r["errors"]]
+    lines += [
+        "",
+        f"Throughput of a mixed read load (list, filtered list, detail as the liaison), {args.clients} client processes:",
+        "",
+        "| gunicorn workers | req/s | p50 ms | p95 ms |",
+        "| ---: | ---: | ---: | ---: |",
+        *[f"| {w} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} |" for w, r in scaling],
+    ]
+    problems = [e for _l, _c, r in rows for e in r["errors"]] + [e for _w, r in scaling for e in r["errors"]]
     if problems:
         lines += ["", "Errors seen:", *[f"- `{p}`" for p in problems]]
     section = "\n".join(lines) + "\n"
 
     previous = (
-        RESULTS.read_text()
-        if RESULTS.exists()
+        args.output.read_text()
+        if args.output.exists()
         else "# Benchmark results\n\nWritten by `make bench` (bench/run.py).\n"
     )
     kept = [part for part in previous.split("\n## ") if not part.startswith(f"{vendor}, ")]
-    RESULTS.write_text("\n## ".join(kept).rstrip() + "\n\n" + section)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n## ".join(kept).rstrip() + "\n\n" + section)
     print(section)
     return 1 if problems else 0
 

@@ -579,8 +579,13 @@ def test_list_is_paginated_as_count_next_previous_results(api, listed):
     r = client.get(LIST)
     assert r.status_code == 200, r.content
     body = r.json()
-    assert set(body) == {"count", "next", "previous", "results"}
-    assert body["count"] == 3 and body["next"] is None and body["previous"] is None
+    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
+    assert (
+        body["count"] == 3
+        and body["count_exact"] is True
+        and body["next"] is None
+        and body["previous"] is None
+    )
     assert len(body["results"]) == 3
     first = client.get(f"{LIST}?page_size=2").json()
     assert first["count"] == 3 and len(first["results"]) == 2
@@ -590,9 +595,19 @@ def test_list_is_paginated_as_count_next_previous_results(api, listed):
     assert {r["id"] for r in first["results"] + second["results"]} == {sr.pk for sr in listed.values()}
 
 
-def test_list_is_newest_first(api, listed):
-    rows = api("liaison_sbip").get(LIST).json()["results"]
+def test_list_newest_first_on_request(api, listed):
+    rows = api("liaison_sbip").get(f"{LIST}?ordering=newest").json()["results"]
     assert [r["id"] for r in rows] == [listed["draft"].pk, listed["claimed"].pk, listed["overdue"].pk]
+
+
+def test_list_default_is_work_order_overdue_first_draft_last(api, listed):
+    rows = api("liaison_sbip").get(LIST).json()["results"]
+    assert [r["id"] for r in rows] == [listed["overdue"].pk, listed["claimed"].pk, listed["draft"].pk]
+
+
+def test_list_refuses_an_unknown_ordering(api, listed):
+    r = api("liaison_sbip").get(f"{LIST}?ordering=-title")
+    assert r.status_code == 400 and "ordering" in r.json()
 
 
 def test_list_filter_by_state(api, listed):

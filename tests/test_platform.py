@@ -3,8 +3,10 @@ login page."""
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
+from apps.casework import search, synthetic
 from apps.casework.models import RequestEvent, ServiceRequest
 from apps.deadlines.models import TierVisit
 from apps.organizations.models import Organization, User
@@ -71,7 +73,10 @@ def test_seed_demo_creates_the_spec_users_and_is_idempotent():
     assert User.objects.get(username="liaison_haidian").organization.parent.name == "Haidian District"
 
 
-def test_seed_demo_adds_synthetic_requests_consistent_with_the_rules():
+@pytest.mark.parametrize("defer_indexes", [False, True], ids=["indexes kept", "indexes rebuilt after"])
+def test_seed_demo_adds_synthetic_requests_consistent_with_the_rules(monkeypatch, defer_indexes):
+    if defer_indexes:
+        monkeypatch.setattr(synthetic, "DEFER_INDEXES_FROM", 1)
     call_command("seed_demo")
     call_command("seed_demo", "--requests", "300")
     assert ServiceRequest.objects.count() == 300
@@ -88,6 +93,12 @@ def test_seed_demo_adds_synthetic_requests_consistent_with_the_rules():
     # A new request after the synthetic ones takes the next free number.
     call_command("seed_demo", "--requests", "5")
     assert ServiceRequest.objects.values("reference").distinct().count() == 305
+    # Every index is back, the search index included.
+    with connection.cursor() as cursor:
+        present = connection.introspection.get_constraints(cursor, ServiceRequest._meta.db_table)
+    assert {index.name for index in ServiceRequest._meta.indexes} <= set(present)
+    title = ServiceRequest.objects.order_by("-id").values_list("title", flat=True)[0]
+    assert search.matching(ServiceRequest.objects.all(), title).exists()
 
 
 def test_visitor_is_led_to_the_login_page():

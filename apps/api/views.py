@@ -72,7 +72,16 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     serializer_class = s.RequestSerializer
 
     def get_queryset(self) -> QuerySet[ServiceRequest]:
-        return selectors.request_list(self.request.user).order_by("-created_at", "-id")  # type: ignore[arg-type]
+        return selectors.request_list(self.request.user)  # type: ignore[arg-type]
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> Any:
+        """The filtered list in work order (or newest first), counted and sliced from indexes."""
+        if self.action != "list":
+            return super().filter_queryset(queryset)
+        filterset = RequestFilter(self.request.query_params, queryset=queryset, request=self.request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return filterset.listing()
 
     def get_object(self) -> ServiceRequest:
         return selectors.get_visible_request(self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
+from apps.casework import queues, search
 from apps.casework.models import Category, ProductType, ServiceRequest, State
 
 
@@ -32,10 +33,24 @@ class RequestFilter(filters.FilterSet):
         choices=[("me", _("Me")), ("none", _("Nobody"))], method="filter_assignee"
     )
     search = filters.CharFilter(method="filter_search", max_length=200, label=_("Search"))
+    # Read by the list (apps/casework/queues.py), which orders and counts from indexes.
+    ordering = filters.ChoiceFilter(
+        label=_("Order"),
+        choices=[("work", _("Work order")), ("newest", _("Newest first"))],
+        method="keep_order",
+    )
 
     class Meta:
         model = ServiceRequest
         fields = ["state", "category", "product_type", "tier", "green_channel"]
+
+    def keep_order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset
+
+    def listing(self) -> queues.WorkOrder | queues.NewestFirst:
+        """The filtered requests in the order asked for (work order unless told otherwise)."""
+        ordering = self.form.cleaned_data.get("ordering") if self.is_valid() else None
+        return queues.ORDERINGS[ordering or "work"](self.qs)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -64,9 +79,4 @@ class RequestFilter(filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.replace("\x00", "").strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
-        )
+        return search.matching(queryset, value)

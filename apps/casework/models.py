@@ -68,6 +68,19 @@ TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 20_000
 
 
+# The columns a visibility scope compares (apps/casework/selectors.py), with short index names.
+SCOPE_COLUMNS = [
+    ("enterprise", "ent"),
+    ("park", "park"),
+    ("district", "dist"),
+    ("municipal", "muni"),
+    ("provincial", "prov"),
+    ("district_department", "dist_dept"),
+    ("municipal_department", "muni_dept"),
+    ("provincial_department", "prov_dept"),
+]
+
+
 class ServiceRequest(FSMModelMixin, models.Model):
     """One enterprise's request, moving up the tiers until it is answered."""
 
@@ -165,6 +178,23 @@ class ServiceRequest(FSMModelMixin, models.Model):
             models.Index(fields=["provincial_department", "-created_at"], name="req_provincial_dept"),
             models.Index(fields=["assignee", "state"], name="req_assignee_state"),
             models.Index(fields=["state", "feedback_due_at"], name="req_state_due"),
+            # Per scope: lists filtered by state (and their counts) walk one range newest first;
+            # the work order reads the requests waiting for feedback, overdue and green channel
+            # first, from a small index over just those (apps/casework/queues.py).
+            *[
+                models.Index(
+                    fields=[column, "state", "created_at", "reached_level"], name=f"req_{short}_state"
+                )
+                for column, short in SCOPE_COLUMNS
+            ],
+            *[
+                models.Index(
+                    fields=[column, "green_channel", "feedback_due_at", "reached_level", "state"],
+                    name=f"req_{short}_waiting",
+                    condition=models.Q(feedback_due_at__isnull=False),
+                )
+                for column, short in SCOPE_COLUMNS
+            ],
         ]
 
     def __str__(self) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.organizations.models import OrgKind, Role, User, tier_index
@@ -118,15 +117,3 @@ def available_transitions(service_request: ServiceRequest, user: User) -> list[s
         _TRANSITION_NAMES.get(t.name, t.name)
         for t in service_request.get_available_user_state_transitions(user)  # type: ignore[attr-defined]
     ]
-
-
-def in_queue_order(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
-    """Work order for a queue: overdue first, then green channel, then the nearest deadline;
-    requests not waiting for feedback after those, newest first."""
-    now = timezone.now()
-    overdue = Case(
-        When(feedback_due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
-    return queryset.annotate(overdue_first=overdue).order_by(
-        "overdue_first", "-green_channel", F("feedback_due_at").asc(nulls_last=True), "-created_at", "-id"
-    )

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from apps.deadlines.visits import reminder_time
 from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, User
 from apps.organizations.routing import department_for
 
+from . import search
 from .models import Category, EventKind, ProductType, ReferenceSequence, RequestEvent, ServiceRequest, State
 
 BATCH = 5_000
@@ -192,6 +194,38 @@ def _reserve_references(prefix: str, year: int, count: int) -> int:
     return ReferenceSequence.objects.get(pk=sequence.pk).last - count + 1
 
 
+# From this many requests on, the secondary indexes of the three big tables are dropped for the
+# inserts and built again afterwards: one sort per index instead of a million random inserts.
+DEFER_INDEXES_FROM = 50_000
+
+
+@contextmanager
+def _indexes_deferred(count: int) -> Iterator[None]:
+    if count < DEFER_INDEXES_FROM:
+        yield
+        return
+    models = [ServiceRequest, RequestEvent, TierVisit]
+    # Not entered as a context: index statements need none of its table rebuilding, and SQLite
+    # refuses the context inside a transaction (the tests run in one).
+    editor = connection.schema_editor()
+    editor.deferred_sql = []  # what entering it would set; nothing is deferred here
+    for model in models:
+        for index in model._meta.indexes:
+            editor.remove_index(model, index)
+    search.drop_search_indexes(editor)
+    try:
+        yield
+    finally:
+        if connection.vendor == "postgresql":
+            # Inside an outer transaction, PostgreSQL builds no index on a table with foreign
+            # key checks still pending: run them now.
+            editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for model in models:
+            for index in model._meta.indexes:
+                editor.add_index(model, index)
+        search.create_search_indexes(editor)
+
+
 def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | None = None) -> int:
     """Insert `count` synthetic requests with their events and visits. Returns how many."""
     chains = _chains()
@@ -219,232 +253,91 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
     next_visit = (TierVisit.objects.aggregate(m=Max("id"))["m"] or 0) + 1
 
     done = 0
-    while done < count:
-        size = min(BATCH, count - done)
-        requests: list[dict[str, Any]] = []
-        events: list[list[Any]] = []
-        visits: list[list[Any]] = []
-        plan = []
-        for _ in range(size):
-            chain = rng.choice(chains)
-            state = rng.choices(state_choices, state_weights)[0]
-            if state in open_states:
-                age = timedelta(minutes=rng.randint(10, 3 * 24 * 60))
-            elif state == State.RESOLVED:
-                # Resolved ones close themselves after 7 days: these were resolved this week.
-                age = timedelta(minutes=rng.randint(3 * 24 * 60, 6 * 24 * 60))
-            else:
-                age = timedelta(minutes=rng.randint(15 * 24 * 60, 365 * 24 * 60))
-            plan.append((chain, state, now - age))
-        # References are numbered per prefix and year, in creation order within the batch.
-        plan.sort(key=lambda p: p[2])
-        counters: dict[tuple[str, int], int] = {}
-        for chain, _state, created in plan:
-            key = (chain.prefix, timezone.localtime(created).year)
-            counters[key] = counters.get(key, 0) + 1
-        firsts = {key: _reserve_references(key[0], key[1], n) for key, n in counters.items()}
+    with _indexes_deferred(count):
+        while done < count:
+            size = min(BATCH, count - done)
+            requests: list[dict[str, Any]] = []
+            events: list[list[Any]] = []
+            visits: list[list[Any]] = []
+            plan = []
+            for _ in range(size):
+                chain = rng.choice(chains)
+                state = rng.choices(state_choices, state_weights)[0]
+                if state in open_states:
+                    age = timedelta(minutes=rng.randint(10, 3 * 24 * 60))
+                elif state == State.RESOLVED:
+                    # Resolved ones close themselves after 7 days: these were resolved this week.
+                    age = timedelta(minutes=rng.randint(3 * 24 * 60, 6 * 24 * 60))
+                else:
+                    age = timedelta(minutes=rng.randint(15 * 24 * 60, 365 * 24 * 60))
+                plan.append((chain, state, now - age))
+            # References are numbered per prefix and year, in creation order within the batch.
+            plan.sort(key=lambda p: p[2])
+            counters: dict[tuple[str, int], int] = {}
+            for chain, _state, created in plan:
+                key = (chain.prefix, timezone.localtime(created).year)
+                counters[key] = counters.get(key, 0) + 1
+            firsts = {key: _reserve_references(key[0], key[1], n) for key, n in counters.items()}
 
-        for chain, state, created in plan:
-            request_id = next_request
-            next_request += 1
-            title, category = rng.choice(_TITLES)
-            if rng.random() < 0.3:
-                category = rng.choice(Category.values)
-            product_type = rng.choice(ProductType.values)
-            key_project = key_projects.get(chain.enterprise) if rng.random() < 0.3 else None
-            green = key_project is not None
-            creator = rng.choice(chain.creators)
-            ref_key = (chain.prefix, timezone.localtime(created).year)
-            reference = f"{ref_key[0]}-{ref_key[1]}-{firsts[ref_key]:06d}"
-            firsts[ref_key] += 1
+            for chain, state, created in plan:
+                request_id = next_request
+                next_request += 1
+                title, category = rng.choice(_TITLES)
+                if rng.random() < 0.3:
+                    category = rng.choice(Category.values)
+                product_type = rng.choice(ProductType.values)
+                key_project = key_projects.get(chain.enterprise) if rng.random() < 0.3 else None
+                green = key_project is not None
+                creator = rng.choice(chain.creators)
+                ref_key = (chain.prefix, timezone.localtime(created).year)
+                reference = f"{ref_key[0]}-{ref_key[1]}-{firsts[ref_key]:06d}"
+                firsts[ref_key] += 1
 
-            if state == State.DRAFT:
-                top = 0
-            elif state in (
-                State.PARK_REVIEW,
-                State.DISTRICT_REVIEW,
-                State.MUNICIPAL_REVIEW,
-                State.PROVINCIAL_REVIEW,
-            ):
-                top = TIER_ORDER.index(state.removesuffix("_review"))
-            else:
-                top = rng.choices(range(4), _TIER_WEIGHTS)[0]
-            while top > 0 and chain.ids[TIER_ORDER[top]] is None:
-                top -= 1
-            tier = TIER_ORDER[top]
+                if state == State.DRAFT:
+                    top = 0
+                elif state in (
+                    State.PARK_REVIEW,
+                    State.DISTRICT_REVIEW,
+                    State.MUNICIPAL_REVIEW,
+                    State.PROVINCIAL_REVIEW,
+                ):
+                    top = TIER_ORDER.index(state.removesuffix("_review"))
+                else:
+                    top = rng.choices(range(4), _TIER_WEIGHTS)[0]
+                while top > 0 and chain.ids[TIER_ORDER[top]] is None:
+                    top -= 1
+                tier = TIER_ORDER[top]
 
-            events.append(
-                [
-                    next_event,
-                    EventKind.CREATED,
-                    created,
-                    "",
-                    State.DRAFT,
-                    "park",
-                    title,
-                    False,
-                    creator,
-                    request_id,
-                ]
-            )
-            next_event += 1
-            moment = created + min(timedelta(minutes=rng.randint(1, 120)), (now - created) / 2)
-            dept_of = {t: chain.departments[(t, category)] for t in TIER_ORDER[: top + 1]}
-            feedback_due = None
-            resolved_at = closed_at = None
-            resolution = ""
-            final_state = state
-            if state != State.DRAFT:
                 events.append(
                     [
                         next_event,
-                        EventKind.SUBMITTED,
-                        moment,
-                        State.DRAFT,
-                        State.PARK_REVIEW,
-                        "park",
+                        EventKind.CREATED,
+                        created,
                         "",
+                        State.DRAFT,
+                        "park",
+                        title,
                         False,
                         creator,
                         request_id,
                     ]
                 )
                 next_event += 1
-                for level in range(top + 1):
-                    t = TIER_ORDER[level]
-                    due = deadlines(moment, green)
-                    last = level == top
-                    still_waiting = last and state in open_states and state != State.INFO_REQUESTED
-                    if still_waiting:
-                        feedback_at = ended_at = None
-                        feedback_due = due
-                        fb_secs = fb_work = None
-                    else:
-                        late = rng.random() < 0.12
-                        answer = (
-                            due + timedelta(hours=rng.randint(1, 30))
-                            if late
-                            else moment + (due - moment) * rng.uniform(0.05, 0.95)
-                        )
-                        # Nothing is answered in the future: young requests were answered fast.
-                        answer = max(moment, min(answer, moment + (now - moment) / 2))
-                        feedback_at = ended_at = answer
-                        fb_secs = int((answer - moment).total_seconds())
-                        fb_work = (
-                            calendar.working_seconds_between(moment, answer)
-                            if rng.random() < 0.02
-                            else int(fb_secs * 0.35)
-                        )
-                    breached = (
-                        due
-                        if (feedback_at is None and due < now) or (feedback_at and feedback_at > due)
-                        else None
-                    )
-                    remind = reminders(due)
-                    reminded = (
-                        remind if remind <= now and (feedback_at is None or feedback_at > remind) else None
-                    )
-                    visits.append(
-                        [
-                            next_visit,
-                            t,
-                            green,
-                            moment,
-                            week_of(moment),
-                            due,
-                            feedback_at,
-                            ended_at,
-                            fb_secs,
-                            fb_work,
-                            remind,
-                            reminded,
-                            breached,
-                            None,
-                            chain.ids[t],
-                            dept_of[t] if t != "park" else None,
-                            request_id,
-                        ]
-                    )
-                    next_visit += 1
-                    if feedback_at is not None:
-                        moment = feedback_at
-                        if not last:
-                            events.append(
-                                [
-                                    next_event,
-                                    EventKind.ESCALATED,
-                                    moment,
-                                    f"{t}_review",
-                                    f"{TIER_ORDER[level + 1]}_review",
-                                    TIER_ORDER[level + 1],
-                                    "Needs the next tier's decision.",
-                                    False,
-                                    None,
-                                    request_id,
-                                ]
-                            )
-                            next_event += 1
-                if state == State.INFO_REQUESTED:
+                moment = created + min(timedelta(minutes=rng.randint(1, 120)), (now - created) / 2)
+                dept_of = {t: chain.departments[(t, category)] for t in TIER_ORDER[: top + 1]}
+                feedback_due = None
+                resolved_at = closed_at = None
+                resolution = ""
+                final_state = state
+                if state != State.DRAFT:
                     events.append(
                         [
                             next_event,
-                            EventKind.INFO_REQUESTED,
+                            EventKind.SUBMITTED,
                             moment,
-                            f"{tier}_review",
-                            state,
-                            tier,
-                            "Please send the protocol synopsis.",
-                            False,
-                            None,
-                            request_id,
-                        ]
-                    )
-                    next_event += 1
-                elif state in (State.RESOLVED, State.CLOSED):
-                    resolved_at = moment
-                    resolution = "Answered: see the guidance referenced in the reply."
-                    events.append(
-                        [
-                            next_event,
-                            EventKind.RESOLVED,
-                            moment,
-                            f"{tier}_review",
-                            State.RESOLVED,
-                            tier,
-                            resolution,
-                            False,
-                            None,
-                            request_id,
-                        ]
-                    )
-                    next_event += 1
-                    if state == State.CLOSED:
-                        closed_at = moment + timedelta(days=7)
-                        events.append(
-                            [
-                                next_event,
-                                EventKind.CLOSED,
-                                closed_at,
-                                State.RESOLVED,
-                                State.CLOSED,
-                                tier,
-                                "",
-                                False,
-                                None,
-                                request_id,
-                            ]
-                        )
-                        next_event += 1
-                elif state == State.WITHDRAWN:
-                    closed_at = moment
-                    events.append(
-                        [
-                            next_event,
-                            EventKind.WITHDRAWN,
-                            moment,
-                            f"{tier}_review",
-                            State.WITHDRAWN,
-                            tier,
+                            State.DRAFT,
+                            State.PARK_REVIEW,
+                            "park",
                             "",
                             False,
                             creator,
@@ -452,91 +345,235 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         ]
                     )
                     next_event += 1
-            updated = max(created, closed_at or moment)
-            requests.append(
-                {
-                    "id": request_id,
-                    "reference": reference,
-                    "title": title,
-                    "description": f"{title}. Synthetic request for load and demo purposes.",
-                    "category": category,
-                    "product_type": product_type,
-                    "green_channel": green,
-                    "state": final_state,
-                    "tier": tier,
-                    "reached_level": top,
-                    "feedback_due_at": feedback_due,
-                    "resolution": resolution,
-                    "resolved_at": resolved_at,
-                    "closed_at": closed_at,
-                    "created_at": created,
-                    "updated_at": updated,
-                    "version": 1,
-                    "assignee_id": None,
-                    "created_by_id": creator,
-                    "department_id": dept_of.get(tier) if tier != "park" else None,
-                    "district_department_id": dept_of.get("district"),
-                    "municipal_department_id": dept_of.get("municipal"),
-                    "provincial_department_id": dept_of.get("provincial"),
-                    "district_id": chain.ids["district"],
-                    "enterprise_id": chain.enterprise,
-                    "key_project_id": key_project,
-                    "municipal_id": chain.ids["municipal"],
-                    "park_id": chain.park,
-                    "provincial_id": chain.ids["provincial"],
-                }
-            )
-        request_columns = [f.attname for f in ServiceRequest._meta.concrete_fields]
-        with transaction.atomic():
-            _insert(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
-            _insert(
-                RequestEvent,
-                _ordered(
+                    for level in range(top + 1):
+                        t = TIER_ORDER[level]
+                        due = deadlines(moment, green)
+                        last = level == top
+                        still_waiting = last and state in open_states and state != State.INFO_REQUESTED
+                        if still_waiting:
+                            feedback_at = ended_at = None
+                            feedback_due = due
+                            fb_secs = fb_work = None
+                        else:
+                            late = rng.random() < 0.12
+                            answer = (
+                                due + timedelta(hours=rng.randint(1, 30))
+                                if late
+                                else moment + (due - moment) * rng.uniform(0.05, 0.95)
+                            )
+                            # Nothing is answered in the future: young requests were answered fast.
+                            answer = max(moment, min(answer, moment + (now - moment) / 2))
+                            feedback_at = ended_at = answer
+                            fb_secs = int((answer - moment).total_seconds())
+                            fb_work = (
+                                calendar.working_seconds_between(moment, answer)
+                                if rng.random() < 0.02
+                                else int(fb_secs * 0.35)
+                            )
+                        breached = (
+                            due
+                            if (feedback_at is None and due < now) or (feedback_at and feedback_at > due)
+                            else None
+                        )
+                        remind = reminders(due)
+                        reminded = (
+                            remind
+                            if remind <= now and (feedback_at is None or feedback_at > remind)
+                            else None
+                        )
+                        visits.append(
+                            [
+                                next_visit,
+                                t,
+                                green,
+                                moment,
+                                week_of(moment),
+                                due,
+                                feedback_at,
+                                ended_at,
+                                fb_secs,
+                                fb_work,
+                                remind,
+                                reminded,
+                                breached,
+                                None,
+                                chain.ids[t],
+                                dept_of[t] if t != "park" else None,
+                                request_id,
+                            ]
+                        )
+                        next_visit += 1
+                        if feedback_at is not None:
+                            moment = feedback_at
+                            if not last:
+                                events.append(
+                                    [
+                                        next_event,
+                                        EventKind.ESCALATED,
+                                        moment,
+                                        f"{t}_review",
+                                        f"{TIER_ORDER[level + 1]}_review",
+                                        TIER_ORDER[level + 1],
+                                        "Needs the next tier's decision.",
+                                        False,
+                                        None,
+                                        request_id,
+                                    ]
+                                )
+                                next_event += 1
+                    if state == State.INFO_REQUESTED:
+                        events.append(
+                            [
+                                next_event,
+                                EventKind.INFO_REQUESTED,
+                                moment,
+                                f"{tier}_review",
+                                state,
+                                tier,
+                                "Please send the protocol synopsis.",
+                                False,
+                                None,
+                                request_id,
+                            ]
+                        )
+                        next_event += 1
+                    elif state in (State.RESOLVED, State.CLOSED):
+                        resolved_at = moment
+                        resolution = "Answered: see the guidance referenced in the reply."
+                        events.append(
+                            [
+                                next_event,
+                                EventKind.RESOLVED,
+                                moment,
+                                f"{tier}_review",
+                                State.RESOLVED,
+                                tier,
+                                resolution,
+                                False,
+                                None,
+                                request_id,
+                            ]
+                        )
+                        next_event += 1
+                        if state == State.CLOSED:
+                            closed_at = moment + timedelta(days=7)
+                            events.append(
+                                [
+                                    next_event,
+                                    EventKind.CLOSED,
+                                    closed_at,
+                                    State.RESOLVED,
+                                    State.CLOSED,
+                                    tier,
+                                    "",
+                                    False,
+                                    None,
+                                    request_id,
+                                ]
+                            )
+                            next_event += 1
+                    elif state == State.WITHDRAWN:
+                        closed_at = moment
+                        events.append(
+                            [
+                                next_event,
+                                EventKind.WITHDRAWN,
+                                moment,
+                                f"{tier}_review",
+                                State.WITHDRAWN,
+                                tier,
+                                "",
+                                False,
+                                creator,
+                                request_id,
+                            ]
+                        )
+                        next_event += 1
+                updated = max(created, closed_at or moment)
+                requests.append(
+                    {
+                        "id": request_id,
+                        "reference": reference,
+                        "title": title,
+                        "description": f"{title}. Synthetic request for load and demo purposes.",
+                        "category": category,
+                        "product_type": product_type,
+                        "green_channel": green,
+                        "state": final_state,
+                        "tier": tier,
+                        "reached_level": top,
+                        "feedback_due_at": feedback_due,
+                        "resolution": resolution,
+                        "resolved_at": resolved_at,
+                        "closed_at": closed_at,
+                        "created_at": created,
+                        "updated_at": updated,
+                        "version": 1,
+                        "assignee_id": None,
+                        "created_by_id": creator,
+                        "department_id": dept_of.get(tier) if tier != "park" else None,
+                        "district_department_id": dept_of.get("district"),
+                        "municipal_department_id": dept_of.get("municipal"),
+                        "provincial_department_id": dept_of.get("provincial"),
+                        "district_id": chain.ids["district"],
+                        "enterprise_id": chain.enterprise,
+                        "key_project_id": key_project,
+                        "municipal_id": chain.ids["municipal"],
+                        "park_id": chain.park,
+                        "provincial_id": chain.ids["provincial"],
+                    }
+                )
+            request_columns = [f.attname for f in ServiceRequest._meta.concrete_fields]
+            with transaction.atomic():
+                _insert(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
+                _insert(
                     RequestEvent,
-                    events,
-                    [
-                        "id",
-                        "kind",
-                        "created_at",
-                        "from_state",
-                        "to_state",
-                        "tier",
-                        "text",
-                        "internal",
-                        "actor_id",
-                        "request_id",
-                    ],
-                ),
-            )
-            _insert(
-                TierVisit,
-                _ordered(
+                    _ordered(
+                        RequestEvent,
+                        events,
+                        [
+                            "id",
+                            "kind",
+                            "created_at",
+                            "from_state",
+                            "to_state",
+                            "tier",
+                            "text",
+                            "internal",
+                            "actor_id",
+                            "request_id",
+                        ],
+                    ),
+                )
+                _insert(
                     TierVisit,
-                    visits,
-                    [
-                        "id",
-                        "tier",
-                        "green_channel",
-                        "started_at",
-                        "week_start",
-                        "due_at",
-                        "feedback_at",
-                        "ended_at",
-                        "feedback_seconds",
-                        "feedback_working_seconds",
-                        "remind_at",
-                        "reminded_at",
-                        "breached_at",
-                        "assignee_id",
-                        "authority_id",
-                        "department_id",
-                        "request_id",
-                    ],
-                ),
-            )
-        done += size
-        if progress:
-            progress(done)
+                    _ordered(
+                        TierVisit,
+                        visits,
+                        [
+                            "id",
+                            "tier",
+                            "green_channel",
+                            "started_at",
+                            "week_start",
+                            "due_at",
+                            "feedback_at",
+                            "ended_at",
+                            "feedback_seconds",
+                            "feedback_working_seconds",
+                            "remind_at",
+                            "reminded_at",
+                            "breached_at",
+                            "assignee_id",
+                            "authority_id",
+                            "department_id",
+                            "request_id",
+                        ],
+                    ),
+                )
+            done += size
+            if progress:
+                progress(done)
     _reset_sequences([ServiceRequest, RequestEvent, TierVisit])
     return done
 

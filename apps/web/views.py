@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.casework import actions, selectors, uploads
+from apps.casework import actions, queues, selectors, uploads
 from apps.casework.errors import DomainError, NotPermitted, NotVisible
 from apps.casework.filters import RequestFilter
 from apps.casework.models import OPEN_STATES, REVIEW_STATES, Category, ServiceRequest, State
@@ -58,11 +58,11 @@ def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> 
     state = params.get("state", "")
     if state == "all" or not state:
         params.pop("state", None)
-    filterset = RequestFilter(params, queryset=queryset, request=request)
-    results = filterset.qs if filterset.is_valid() else queryset.none()
     if not state:
-        results = results.filter(state__in=default_states or OPEN_STATES)
-    page = Paginator(selectors.in_queue_order(results), PAGE_SIZE).get_page(request.GET.get("page"))
+        queryset = queryset.filter(state__in=default_states or OPEN_STATES)
+    filterset = RequestFilter(params, queryset=queryset, request=request)
+    listing = filterset.listing() if filterset.is_valid() else queues.NewestFirst(queryset.none())
+    page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {

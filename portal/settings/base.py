@@ -156,6 +156,9 @@ PORTAL: dict[str, Any] = {
     "REMINDER_WORKING_HOURS": 2,
     "REOPEN_WITHIN_DAYS": 30,
     "AUTO_CLOSE_AFTER_DAYS": 7,
+    # Lists count exactly up to this many rows; larger scopes show a count up to this old.
+    "LIST_COUNT_EXACT_UP_TO": int(os.environ.get("PORTAL_LIST_COUNT_EXACT_UP_TO", 10_000)),
+    "LIST_COUNT_CACHE_SECONDS": 300,
 }
 
 # --- REST framework ---------------------------------------------------------------------------

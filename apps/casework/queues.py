@@ -1,0 +1,148 @@
+"""Ordered, counted lists of requests, each read from an index at any size.
+
+A list is a sequence that Django's and DRF's paginators take as they take a queryset: `count()`
+and slices. Two orders exist:
+
+- **work order** (queues, and the API's default): overdue first, green channel first among them,
+  then requests waiting for feedback, green channel first, nearest deadline first; then everything
+  not waiting for feedback, newest first. "Overdue" moves with the clock, so no stored column can
+  hold this order; instead the list is read as five segments, each one range of an index
+  (`req_*_waiting` on the waiting requests of a scope, `req_*_created` for the rest).
+- **newest first** (`ordering=newest`): one range of the scope's `(scope, created_at)` index.
+
+Counting a scope of a million rows is the expensive part of a page. `count()` is exact up to
+`PORTAL["LIST_COUNT_EXACT_UP_TO"]` (the database stops counting there); above it, the exact count is
+computed once and served from the cache for `PORTAL["LIST_COUNT_CACHE_SECONDS"]`, and the list
+says so with `count_exact = False`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, overload
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .models import ServiceRequest
+
+
+def bounded_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
+    """How many rows the queryset has, and whether that is exact rather than up to a few minutes old.
+
+    The database counts at most `LIST_COUNT_EXACT_UP_TO + 1` rows; only larger results pay for a
+    full count, once per cache period."""
+    limit = settings.PORTAL["LIST_COUNT_EXACT_UP_TO"]
+    unordered = queryset.order_by()
+    counted = unordered[: limit + 1].count()
+    if counted <= limit:
+        return counted, True
+    sql, params = unordered.query.sql_with_params()
+    key = "list-count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = unordered.count()
+        cache.set(key, found, settings.PORTAL["LIST_COUNT_CACHE_SECONDS"])
+    return found, False
+
+
+class _Listing(Sequence[ServiceRequest]):
+    """What the paginators need: count() and slices."""
+
+    count_exact = True
+
+    def count(self) -> int:  # type: ignore[override]
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> ServiceRequest: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ServiceRequest]: ...
+    def __getitem__(self, index: int | slice) -> ServiceRequest | list[ServiceRequest]:
+        if isinstance(index, int):
+            found = self[index : index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        start, stop, step = index.indices(self.count())
+        if step != 1:
+            raise ValueError("Lists of requests are sliced in order.")
+        return self._slice(start, stop)
+
+    def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[ServiceRequest]:
+        return iter(self[0 : self.count()])
+
+
+class NewestFirst(_Listing):
+    def __init__(self, queryset: QuerySet[ServiceRequest]) -> None:
+        self.queryset = queryset.order_by("-created_at", "-id")
+        self._count: int | None = None
+
+    def count(self) -> int:  # type: ignore[override]
+        if self._count is None:
+            self._count, self.count_exact = bounded_count(self.queryset)
+        return self._count
+
+    def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
+        return list(self.queryset[start:stop])
+
+
+class WorkOrder(_Listing):
+    def __init__(self, queryset: QuerySet[ServiceRequest], *, now: datetime | None = None) -> None:
+        now = now or timezone.now()
+        self.queryset = queryset
+        waiting = queryset.filter(feedback_due_at__isnull=False)
+        by_deadline = ("feedback_due_at", "id")
+        self.overdue, self.on_time = Q(feedback_due_at__lt=now), Q(feedback_due_at__gte=now)
+        self.segments: list[tuple[str, QuerySet[ServiceRequest]]] = [
+            ("overdue_green", waiting.filter(self.overdue, green_channel=True).order_by(*by_deadline)),
+            ("overdue", waiting.filter(self.overdue, green_channel=False).order_by(*by_deadline)),
+            ("green", waiting.filter(self.on_time, green_channel=True).order_by(*by_deadline)),
+            ("waiting", waiting.filter(self.on_time, green_channel=False).order_by(*by_deadline)),
+            ("rest", queryset.filter(feedback_due_at__isnull=True).order_by("-created_at", "-id")),
+        ]
+        self._sizes: list[int] | None = None
+
+    def sizes(self) -> list[int]:
+        """How many requests each segment holds: the waiting ones in one pass over the waiting
+        index, the rest as the whole list less those."""
+        if self._sizes is None:
+            total, self.count_exact = bounded_count(self.queryset)
+            green, other = Q(green_channel=True), Q(green_channel=False)
+            waiting = self.queryset.filter(feedback_due_at__isnull=False).aggregate(
+                overdue_green=Count("id", filter=self.overdue & green),
+                overdue=Count("id", filter=self.overdue & other),
+                green=Count("id", filter=self.on_time & green),
+                waiting=Count("id", filter=self.on_time & other),
+            )
+            sizes = [waiting[name] for name, _segment in self.segments[:4]]
+            self._sizes = [*sizes, max(0, total - sum(sizes))]
+        return self._sizes
+
+    def count(self) -> int:  # type: ignore[override]
+        return sum(self.sizes())
+
+    def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
+        found: list[ServiceRequest] = []
+        offset = 0
+        for (_name, segment), size in zip(self.segments, self.sizes(), strict=True):
+            low, high = max(start - offset, 0), min(stop - offset, size)
+            if low < high:
+                found.extend(segment[low:high])
+            offset += size
+            if offset >= stop:
+                break
+        return found
+
+
+ORDERINGS = {"work": WorkOrder, "newest": NewestFirst}
