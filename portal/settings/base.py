@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_celery_beat",
     "django_htmx",
+    "auditlog",
     "apps.organizations",
     "apps.casework",
     "apps.deadlines",
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "apps.guidance",
     "apps.stats",
     "apps.web",
+    # After auditlog: replaces its admin with a read-only one.
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -157,6 +161,10 @@ PORTAL: dict[str, Any] = {
     "REOPEN_WITHIN_DAYS": 30,
     "AUTO_CLOSE_AFTER_DAYS": 7,
 }
+
+# --- Audit log (django-auditlog) ----------------------------------------------------------------
+# Foreign keys are recorded by their name at the time ("Pingshan District"), not a bare id.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
