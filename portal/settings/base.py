@@ -160,6 +160,8 @@ PORTAL: dict[str, Any] = {
     "REMINDER_WORKING_HOURS": 2,
     "REOPEN_WITHIN_DAYS": 30,
     "AUTO_CLOSE_AFTER_DAYS": 7,
+    # What one organisation's users may upload in all (attachments they added, summed).
+    "ORG_UPLOAD_QUOTA_BYTES": int(os.environ.get("PORTAL_ORG_UPLOAD_QUOTA_BYTES", 2 * 1024**3)),
 }
 
 # --- Audit log (django-auditlog) ----------------------------------------------------------------
