@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.web",
     # After auditlog: replaces its admin with a read-only one.
     "apps.audit",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,9 @@ PORTAL: dict[str, Any] = {
 # --- Audit log (django-auditlog) ----------------------------------------------------------------
 # Foreign keys are recorded by their name at the time ("Pingshan District"), not a bare id.
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+
+# --- Backups ------------------------------------------------------------------------------------
+BACKUP_ROOT = Path(os.environ.get("PORTAL_BACKUP_DIR", VAR_DIR / "backups"))
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
