@@ -8,7 +8,7 @@ export PORT
 # Two workers: the machines have two cores; each worker has its own test database.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test lint bench install migrate seed clean
+.PHONY: run test lint bench install migrate seed clean backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ test: install lint
 # N requests (default 100,000): make bench BENCH_ARGS="--requests 1000000"
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# One archive of the database and the uploads in var/backups/ (safe while the portal runs).
+backup: install
+	$(PY) manage.py backup_portal
+
+# make restore BACKUP=var/backups/portal-20260101T020000Z.tar [YES=1]; stop the portal first.
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/portal-<time>.tar [YES=1]" >&2; exit 2; }
+	$(PY) manage.py restore_portal "$(BACKUP)" $(if $(YES),--yes,)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

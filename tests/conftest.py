@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from auditlog.context import disable_auditlog
 from rest_framework.test import APIClient
 
 from apps.casework import actions
@@ -17,12 +18,16 @@ from apps.organizations.models import Organization, User
 
 @pytest.fixture
 def orgs(db) -> dict[str, Organization]:
-    return demo.seed_organizations()
+    # The ground every test stands on is not what the tests audit: seeding it unlogged keeps
+    # each test's set-up fast (tests/test_audit.py checks the log of what happens after).
+    with disable_auditlog():
+        return demo.seed_organizations()
 
 
 @pytest.fixture
 def users(orgs) -> dict[str, User]:
-    return {u.username: u for u in demo.seed_users(orgs)}
+    with disable_auditlog():
+        return {u.username: u for u in demo.seed_users(orgs)}
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.audit import sign_ins
 from apps.casework import actions, selectors, uploads
 from apps.casework.filters import RequestFilter
 from apps.casework.models import Category, ProductType, ServiceRequest
@@ -319,7 +320,10 @@ def obtain_token(request: Request) -> Response:
 
     data = AuthTokenSerializer(data=request.data, context={"request": request})
     data.is_valid(raise_exception=True)
-    token, _created = Token.objects.get_or_create(user=data.validated_data["user"])
+    user = data.validated_data["user"]
+    token, _created = Token.objects.get_or_create(user=user)
+    # A token is a sign-in that Django's login signal does not see: record it alike.
+    sign_ins.record(sign_ins.TOKEN_ISSUED, user=user, request=request)
     return Response({"token": token.key})
 
 

@@ -538,6 +538,9 @@ def add_attachment(
     if internal and not rules.may_write_internal(actor):
         raise NotPermitted(_("Enterprise staff cannot add internal files."))
     checked = uploads.check_upload(upload)
+    # Refused early when it cannot fit, before the bytes are written to disk; checked again
+    # under the organisation's lock below, where it counts.
+    uploads.check_quota(actor, checked.size)
     now = timezone.now()
     attachment = Attachment(
         request=service_request,
@@ -551,6 +554,7 @@ def add_attachment(
     attachment.file.save(checked.storage_name, upload, save=False)
     try:
         with transaction.atomic():
+            uploads.check_quota(actor, checked.size, lock=True)
             attachment.save()
             _record(
                 service_request,

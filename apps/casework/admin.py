@@ -11,6 +11,8 @@ from .models import RequestEvent, ServiceRequest
 
 
 class EventInline(admin.TabularInline):
+    """The timeline is append-only: shown, never added to, changed or deleted here."""
+
     model = RequestEvent
     extra = 0
     can_delete = False
@@ -18,6 +20,12 @@ class EventInline(admin.TabularInline):
     readonly_fields = fields  # type: ignore[assignment,misc]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
 

@@ -1,4 +1,5 @@
-"""What may be attached to a request: documents and images, recognised by their content.
+"""What may be attached to a request: documents and images, recognised by their content, within
+the uploader's organisation's quota.
 
 The name a browser sends says nothing about a file, so each upload is identified from its
 bytes: PDF, Office (legacy and OOXML), OpenDocument, plain text and CSV, PNG, JPEG and ZIP.
@@ -16,11 +17,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Sum
 from django.http import FileResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from apps.organizations.models import Organization, User
 
 from .errors import InvalidInput
 
+DEFAULT_ORG_UPLOAD_QUOTA_BYTES = 2 * 1024**3
 MAX_ARCHIVE_ENTRIES = 10_000
 MAX_ARCHIVE_EXPANDED_BYTES = 500 * 1024 * 1024
 _SNIFF_BYTES = 8192
@@ -140,6 +146,52 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     return CheckedUpload(
         name=name, size=size, content_type=content_type, storage_name=uuid.uuid4().hex + extension
     )
+
+
+def org_upload_quota() -> int | None:
+    """Bytes one organisation's users may upload in all; None: no limit."""
+    quota = settings.PORTAL.get("ORG_UPLOAD_QUOTA_BYTES", DEFAULT_ORG_UPLOAD_QUOTA_BYTES)
+    return None if quota is None else int(quota)
+
+
+def organization_upload_bytes(organization_id: int) -> int:
+    """What the organisation's users have attached so far: one aggregate over their uploads
+    (the uploader foreign key is indexed, and so are users by organisation)."""
+    from .models import Attachment
+
+    total = Attachment.objects.filter(uploaded_by__organization_id=organization_id).aggregate(
+        total=Sum("size")
+    )["total"]
+    return int(total or 0)
+
+
+def check_quota(uploader: User, size: int, *, lock: bool = False) -> None:
+    """Refuse an upload that would take the uploader's organisation beyond its quota.
+
+    With `lock` (inside the transaction that inserts the attachment) concurrent uploads of one
+    organisation are serialised on its row, so that two files near the limit cannot both slip
+    in: PostgreSQL takes `FOR NO KEY UPDATE` on the organisation (which leaves rows that merely
+    reference it free to be written), SQLite's IMMEDIATE transactions hold the write lock already.
+    Users without an organisation (superusers) have no quota."""
+    quota = org_upload_quota()
+    organization_id = uploader.organization_id
+    if quota is None or organization_id is None:
+        return
+    if lock:
+        list(
+            Organization.objects.select_for_update(no_key=True)
+            .filter(pk=organization_id)
+            .values_list("pk", flat=True)
+        )
+    used = organization_upload_bytes(organization_id)
+    if used + size > quota:
+        raise _refuse(
+            _(
+                "Your organisation's upload quota is %(quota)s and %(used)s of it is used: "
+                "this file (%(size)s) does not fit. Ask an administrator for more room."
+            )
+            % {"quota": filesizeformat(quota), "used": filesizeformat(used), "size": filesizeformat(size)}
+        )
 
 
 def download_response(attachment: Any) -> FileResponse:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_celery_beat",
     "django_htmx",
+    "auditlog",
     "apps.organizations",
     "apps.casework",
     "apps.deadlines",
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
     "apps.guidance",
     "apps.stats",
     "apps.web",
+    # After auditlog: replaces its admin with a read-only one.
+    "apps.audit",
+    "apps.backups",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,7 +164,16 @@ PORTAL: dict[str, Any] = {
     # Lists count exactly up to this many rows; larger scopes show a count up to this old.
     "LIST_COUNT_EXACT_UP_TO": int(os.environ.get("PORTAL_LIST_COUNT_EXACT_UP_TO", 10_000)),
     "LIST_COUNT_CACHE_SECONDS": 300,
+    # What one organisation's users may upload in all (attachments they added, summed).
+    "ORG_UPLOAD_QUOTA_BYTES": int(os.environ.get("PORTAL_ORG_UPLOAD_QUOTA_BYTES", 2 * 1024**3)),
 }
+
+# --- Audit log (django-auditlog) ----------------------------------------------------------------
+# Foreign keys are recorded by their name at the time ("Pingshan District"), not a bare id.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+
+# --- Backups ------------------------------------------------------------------------------------
+BACKUP_ROOT = Path(os.environ.get("PORTAL_BACKUP_DIR", VAR_DIR / "backups"))
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
