@@ -440,7 +440,11 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["request", "created_at"], name="attachment_request_time")]
+        indexes = [
+            models.Index(fields=["request", "created_at"], name="attachment_request_time"),
+            # The upload quota sums sizes by uploader from this index alone.
+            models.Index(fields=["uploaded_by", "size"], name="attachment_uploader_size"),
+        ]
 
     def __str__(self) -> str:
         return self.name
