@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.decorators import (
     action,
     api_view,
-    authentication_classes,
     permission_classes,
 )
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.casework import actions, selectors, uploads
 from apps.casework.filters import RequestFilter
@@ -30,12 +33,14 @@ from apps.guidance import selectors as guidance_selectors
 from apps.guidance.models import Guidance
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
+from apps.organizations import lockout
 from apps.organizations.models import KeyProject, Organization
 from apps.organizations.selectors import visible_key_projects, visible_organizations
 from apps.stats import figures
 
 from . import exports
 from . import serializers as s
+from .errors import LockedOut
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input, with a message per field."),
@@ -291,27 +296,44 @@ def me(request: Request) -> Response:
     return Response(s.MeSerializer(request.user).data)
 
 
-@extend_schema(
-    request=inline_serializer(
-        "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
-    ),
-    responses={
-        200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-        400: _ERRORS[400],
-    },
-)
-@api_view(["POST"])
-@authentication_classes([])
-@permission_classes([])
-def obtain_token(request: Request) -> Response:
-    """Exchange a username and password for an API token (`Authorization: Token …`)."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.authtoken.serializers import AuthTokenSerializer
+class TokenView(APIView):
+    """`POST` exchanges a username and password for the caller's API token.
 
-    data = AuthTokenSerializer(data=request.data, context={"request": request})
-    data.is_valid(raise_exception=True)
-    token, _created = Token.objects.get_or_create(user=data.validated_data["user"])
-    return Response({"token": token.key})
+    The password is checked by `django.contrib.auth.authenticate` with the request, so the sign-in
+    lock-out (django-axes) counts failures here as on the login form."""
+
+    # Exchanging a password needs no other credentials (nor a session's CSRF token).
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        description="Exchange a username and password for the caller's API token, then send it as "
+        "`Authorization: Token …`. The same token comes back until it is revoked. Failed passwords "
+        "count towards the sign-in lock-out (429, `code` `locked_out`).",
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenResponseSerializer, 400: _ERRORS[400]},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        credentials = s.TokenRequestSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        username = credentials.validated_data["username"]
+        # The Django request, not DRF's wrapper: django-axes marks the lock-out on it, where its
+        # middleware looks.
+        django_request = request._request
+        user = authenticate(
+            django_request, username=username, password=credentials.validated_data["password"]
+        )
+        if user is None:
+            if getattr(django_request, "axes_locked_out", False):
+                seconds = lockout.seconds_left(django_request, {"username": username})
+                raise LockedOut(lockout.lockout_message(seconds), wait=seconds)
+            raise ValidationError(
+                {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
+            )
+        lockout.forget_failures(django_request, username)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -6,6 +6,7 @@ to Redis.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_celery_beat",
     "django_htmx",
+    "axes",
     "apps.organizations",
     "apps.casework",
     "apps.deadlines",
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login refused for lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -110,6 +114,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organizations.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check for a locked-out username and address before the
+    # real backends run (see "Sign-in lock-out" below).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -126,6 +133,28 @@ SESSION_ENGINE = "portal.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# How many proxies in front of Django append to X-Forwarded-For. 0: the client is REMOTE_ADDR.
+# The API throttles and the sign-in lock-out both key on the client's address; trusting more
+# proxies than there are lets a client choose its own address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
+# --- Sign-in lock-out (django-axes) ---------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed passwords for one username from one address, that pair is
+# refused for AXES_COOLOFF_TIME (the login form, the admin and POST /api/v1/auth/token/ alike:
+# all three go through django.contrib.auth.authenticate with the request). Keyed on the pair so
+# that a stranger cannot lock a colleague out from elsewhere; OWASP ASVS 2.2.1 allows at most
+# 100 failures an hour per account, this allows 5 per address. Admins see and delete the
+# attempts (which unlocks) under "Axes" in the admin.
+AXES_FAILURE_LIMIT = int(os.environ.get("PORTAL_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PORTAL_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lock-out does not restart it: "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.organizations.lockout.lockout_response"
+AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
