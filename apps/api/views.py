@@ -41,6 +41,7 @@ from apps.stats import figures
 from . import exports
 from . import serializers as s
 from .errors import LockedOut
+from .throttles import ScopedRateThrottle
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input, with a message per field."),
@@ -301,6 +302,9 @@ class TokenView(APIView):
 
     The password is checked by `django.contrib.auth.authenticate` with the request, so the sign-in
     lock-out (django-axes) counts failures here as on the login form."""
+
+    throttle_scope = "token"
+    throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
 
     # Exchanging a password needs no other credentials (nor a session's CSRF token).
     authentication_classes = []

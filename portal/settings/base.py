@@ -187,7 +187,13 @@ PORTAL: dict[str, Any] = {
     "AUTO_CLOSE_AFTER_DAYS": 7,
 }
 
+
 # --- REST framework ---------------------------------------------------------------------------
+def _rate(variable: str, default: str) -> str | None:
+    value = os.environ.get(variable, default).strip()
+    return None if value.lower() in ("", "none", "off") else value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.api.authentication.TokenAuthentication",
@@ -204,6 +210,19 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # Throttled: 429 with Retry-After. Counted in the default cache (see CACHES below). A rate of
+    # "none" switches a scope off (the benchmark does, to measure the portal, not the throttle).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.api.throttles.AnonRateThrottle",
+        "apps.api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": _rate("PORTAL_THROTTLE_USER", "1000/min"),
+        "anon": _rate("PORTAL_THROTTLE_ANON", "60/min"),
+        # POST /api/v1/auth/token/, per address, on top of the sign-in lock-out.
+        "token": _rate("PORTAL_THROTTLE_TOKEN", "20/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -219,6 +238,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.document_throttling",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -232,6 +255,25 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_max": 1}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Cache ------------------------------------------------------------------------------------
+# The API throttles count requests here, so every web process must see the same cache: Django's
+# default (a local-memory cache per process) would let each gunicorn worker count on its own.
+# Redis when there is one (REDIS_URL, or a redis:// CELERY_BROKER_URL); otherwise files under
+# var/, which the workers of `make run` on one machine share, with nothing to install.
+# Production without Redis uses the database instead (portal/settings/production.py).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not REDIS_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    REDIS_URL = CELERY_BROKER_URL
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
