@@ -117,6 +117,8 @@ def test_every_operation_in_the_schema_documents_429_with_retry_after(users):
         assert "Retry-After" in too_many["headers"], (method, path)
     token = schema["paths"]["/api/v1/auth/token/"]
     assert "locked_out" in token["post"]["responses"]["429"]["description"]
+    assert {"post", "delete"} <= set(token)
+    assert "post" in schema["paths"]["/api/v1/auth/logout-everywhere/"]
 
 
 def _cache_backend(**env: str) -> str:

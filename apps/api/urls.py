@@ -15,6 +15,7 @@ router.register("guidance", views.GuidanceViewSet, basename="guidance")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout-everywhere/", views.logout_everywhere, name="logout-everywhere"),
     path("me/", views.me, name="me"),
     path("stats/", views.stats, name="stats"),
     path("stats/export.csv", views.export_stats, name="stats-export"),

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import (
     action,
     api_view,
@@ -33,7 +32,7 @@ from apps.guidance import selectors as guidance_selectors
 from apps.guidance.models import Guidance
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
-from apps.organizations import lockout
+from apps.organizations import accounts, lockout
 from apps.organizations.models import KeyProject, Organization
 from apps.organizations.selectors import visible_key_projects, visible_organizations
 from apps.stats import figures
@@ -297,18 +296,38 @@ def me(request: Request) -> Response:
     return Response(s.MeSerializer(request.user).data)
 
 
+_UNAUTHENTICATED = OpenApiResponse(description="Not signed in, or the token is no longer valid.")
+_CSRF_REFUSED = OpenApiResponse(description="Signed in with a session but sent without the CSRF token.")
+
+
 class TokenView(APIView):
-    """`POST` exchanges a username and password for the caller's API token.
+    """The caller's API token: `POST` issues it for a username and password, `DELETE` revokes it.
 
     The password is checked by `django.contrib.auth.authenticate` with the request, so the sign-in
     lock-out (django-axes) counts failures here as on the login form."""
 
     throttle_scope = "token"
-    throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
 
-    # Exchanging a password needs no other credentials (nor a session's CSRF token).
-    authentication_classes = []
-    permission_classes = [AllowAny]
+    def _exchanging_password(self) -> bool:
+        # (No request yet while drf-spectacular builds the schema.)
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self) -> list[Any]:
+        # Exchanging a password needs no other credentials (nor a session's CSRF token).
+        if self._exchanging_password():
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self) -> list[Any]:
+        if self._exchanging_password():
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self._exchanging_password():
+            throttles.append(ScopedRateThrottle())
+        return throttles
 
     @extend_schema(
         description="Exchange a username and password for the caller's API token, then send it as "
@@ -336,8 +355,42 @@ class TokenView(APIView):
                 {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
             )
         lockout.forget_failures(django_request, username)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": accounts.issue_api_token(user).key})  # type: ignore[arg-type]
+
+    @extend_schema(
+        description="Revoke the caller's API token: requests carrying it answer 401 from now on; a new "
+        "`POST` issues a new one. Browser sessions stay signed in.",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The token is revoked (or there was none)."),
+            401: _UNAUTHENTICATED,
+            403: _CSRF_REFUSED,
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        accounts.revoke_api_token(request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    request=None,
+    responses={
+        204: OpenApiResponse(
+            description="Every browser session of the caller has ended, on every device, and the API "
+            "token is revoked. Sign in again (or `POST /api/v1/auth/token/`) to continue."
+        ),
+        401: _UNAUTHENTICATED,
+        403: _CSRF_REFUSED,
+    },
+)
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def logout_everywhere(request: Request) -> Response:
+    """Log out everywhere: end all the caller's sessions and revoke the caller's API token."""
+    accounts.log_out_everywhere(request.user)  # type: ignore[arg-type]
+    if request._request.session.session_key:
+        logout(request._request)
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
