@@ -57,6 +57,18 @@ def test_the_login_form_refuses_a_post_without_the_csrf_token(guarded):
         ("ent_pregene", "/requests/{pk}/messages/", {"body": "forged"}),
         ("ent_pregene", "/notifications/read-all/", {}),
         ("supervisor_ps", "/key-projects/new/", {"name": "Forged"}),
+        (
+            "ent_pregene",
+            "/account/password/",
+            {
+                "old_password": "demo12345",
+                "new_password1": "Forged-pass-2026",
+                "new_password2": "Forged-pass-2026",
+            },
+        ),
+        ("ent_pregene", "/account/language/", {"language": "en"}),
+        ("ent_pregene", "/account/token/revoke/", {}),
+        ("ent_pregene", "/account/logout-everywhere/", {}),
     ],
 )
 def test_every_web_form_refuses_a_post_without_the_csrf_token(guarded, make_request, username, path, data):
@@ -79,6 +91,13 @@ def test_a_session_signed_in_api_write_needs_the_csrf_token(guarded):
     token = csrf_token(client, "/home/")
     accepted = client.post("/api/v1/requests/", body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 201
+
+
+def test_session_api_revocations_need_the_csrf_token_too(guarded, users):
+    client = guarded("ent_pregene")
+    assert client.post("/api/v1/auth/logout-everywhere/").status_code == 403
+    assert client.delete("/api/v1/auth/token/").status_code == 403
+    assert client.get("/api/v1/me/").status_code == 200
 
 
 def test_token_authenticated_api_writes_need_no_csrf_token(guarded):

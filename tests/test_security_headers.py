@@ -58,7 +58,7 @@ def test_pages_answer_with_a_strict_content_security_policy(users, make_request)
     assert_strict(anonymous.get("/login/"))
     signed_in = Client()
     signed_in.force_login(users["ent_pregene"])
-    for path in ("/home/", f"/requests/{service_request.pk}/", "/guidance/"):
+    for path in ("/home/", f"/requests/{service_request.pk}/", "/account/", "/guidance/"):
         response = signed_in.get(path)
         assert response.status_code == 200, path
         assert_strict(response)
@@ -89,7 +89,7 @@ def test_rendered_pages_have_no_inline_script_or_style(users, make_request):
     for username in ("ent_pregene", "liaison_sbip", "officer_ps_msb", "supervisor_ps"):
         client = Client()
         client.force_login(users[username])
-        for path in ("/home/", f"/requests/{service_request.pk}/"):
+        for path in ("/home/", f"/requests/{service_request.pk}/", "/account/", "/account/password/"):
             response = client.get(path)
             if response.status_code == 200:
                 assert inline_code(response.content.decode()) == [], (username, path)

@@ -68,7 +68,7 @@ def test_the_portal_pages_run_under_the_policy_without_violations(page_as, live_
     # The queue filters redraw in place through htmx: its script runs, nothing inline is needed.
     page.get_by_label("Category").first.select_option("clinical_trial")
     page.wait_for_load_state("networkidle")
-    for path in (f"/requests/{service_request.pk}/", "/notifications/"):
+    for path in (f"/requests/{service_request.pk}/", "/account/", "/account/password/", "/notifications/"):
         page.goto(f"{live_server.url}{path}")
         assert violations(page) == [], path
 
