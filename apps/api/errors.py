@@ -5,14 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import DataError, IntegrityError
-from rest_framework import status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.casework.errors import DomainError
 
 
+class LockedOut(exceptions.APIException):
+    """Sign-in refused by the lock-out after repeated failed passwords (django-axes)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many failed sign-in attempts. Try again later.")
+    default_code = "locked_out"
+
+    def __init__(self, detail: str, wait: int | None) -> None:
+        super().__init__(detail)
+        self.wait = wait  # seconds; DRF's handler sends it as Retry-After
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, (exceptions.Throttled, LockedOut)):
+        # 429 with Retry-After (DRF's handler sets it from `wait`), and a code telling the two apart.
+        response = drf_exception_handler(exc, context)
+        if response is not None:
+            response.data = {"detail": str(exc.detail), "code": exc.default_code}
+        return response
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         body.update(exc.fields)

@@ -14,7 +14,8 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 router.register("guidance", views.GuidanceViewSet, basename="guidance")
 
 urlpatterns = [
-    path("auth/token/", views.obtain_token, name="token"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout-everywhere/", views.logout_everywhere, name="logout-everywhere"),
     path("me/", views.me, name="me"),
     path("stats/", views.stats, name="stats"),
     path("stats/export.csv", views.export_stats, name="stats-export"),

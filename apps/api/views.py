@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import authenticate, logout
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import (
     action,
     api_view,
-    authentication_classes,
     permission_classes,
 )
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.audit import sign_ins
 from apps.casework import actions, selectors, uploads
@@ -31,12 +33,15 @@ from apps.guidance import selectors as guidance_selectors
 from apps.guidance.models import Guidance
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
+from apps.organizations import accounts, lockout
 from apps.organizations.models import KeyProject, Organization
 from apps.organizations.selectors import visible_key_projects, visible_organizations
 from apps.stats import figures
 
 from . import exports
 from . import serializers as s
+from .errors import LockedOut
+from .throttles import ScopedRateThrottle
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input, with a message per field."),
@@ -301,30 +306,104 @@ def me(request: Request) -> Response:
     return Response(s.MeSerializer(request.user).data)
 
 
+_UNAUTHENTICATED = OpenApiResponse(description="Not signed in, or the token is no longer valid.")
+_CSRF_REFUSED = OpenApiResponse(description="Signed in with a session but sent without the CSRF token.")
+
+
+class TokenView(APIView):
+    """The caller's API token: `POST` issues it for a username and password, `DELETE` revokes it.
+
+    The password is checked by `django.contrib.auth.authenticate` with the request, so the sign-in
+    lock-out (django-axes) counts failures here as on the login form."""
+
+    throttle_scope = "token"
+
+    def _exchanging_password(self) -> bool:
+        # (No request yet while drf-spectacular builds the schema.)
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self) -> list[Any]:
+        # Exchanging a password needs no other credentials (nor a session's CSRF token).
+        if self._exchanging_password():
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self) -> list[Any]:
+        if self._exchanging_password():
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self._exchanging_password():
+            throttles.append(ScopedRateThrottle())
+        return throttles
+
+    @extend_schema(
+        description="Exchange a username and password for the caller's API token, then send it as "
+        "`Authorization: Token …`. The same token comes back until it is revoked. Failed passwords "
+        "count towards the sign-in lock-out (429, `code` `locked_out`).",
+        request=s.TokenRequestSerializer,
+        responses={200: s.TokenResponseSerializer, 400: _ERRORS[400]},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        credentials = s.TokenRequestSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        username = credentials.validated_data["username"]
+        # The Django request, not DRF's wrapper: django-axes marks the lock-out on it, where its
+        # middleware looks.
+        django_request = request._request
+        user = authenticate(
+            django_request, username=username, password=credentials.validated_data["password"]
+        )
+        if user is None:
+            if getattr(django_request, "axes_locked_out", False):
+                seconds = lockout.seconds_left(django_request, {"username": username})
+                raise LockedOut(lockout.lockout_message(seconds), wait=seconds)
+            raise ValidationError(
+                {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
+            )
+        lockout.forget_failures(django_request, username)
+        token = accounts.issue_api_token(user)  # type: ignore[arg-type]
+        # A token is a sign-in that Django's login signal does not see: record it alike.
+        sign_ins.record(sign_ins.TOKEN_ISSUED, user=user, request=request)
+        return Response({"token": token.key})
+
+    @extend_schema(
+        description="Revoke the caller's API token: requests carrying it answer 401 from now on; a new "
+        "`POST` issues a new one. Browser sessions stay signed in.",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The token is revoked (or there was none)."),
+            401: _UNAUTHENTICATED,
+            403: _CSRF_REFUSED,
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        accounts.revoke_api_token(request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 @extend_schema(
-    request=inline_serializer(
-        "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
-    ),
+    request=None,
     responses={
-        200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-        400: _ERRORS[400],
+        204: OpenApiResponse(
+            description="Every browser session of the caller has ended, on every device, and the API "
+            "token is revoked. Sign in again (or `POST /api/v1/auth/token/`) to continue."
+        ),
+        401: _UNAUTHENTICATED,
+        403: _CSRF_REFUSED,
     },
 )
 @api_view(["POST"])
-@authentication_classes([])
-@permission_classes([])
-def obtain_token(request: Request) -> Response:
-    """Exchange a username and password for an API token (`Authorization: Token …`)."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.authtoken.serializers import AuthTokenSerializer
-
-    data = AuthTokenSerializer(data=request.data, context={"request": request})
-    data.is_valid(raise_exception=True)
-    user = data.validated_data["user"]
-    token, _created = Token.objects.get_or_create(user=user)
-    # A token is a sign-in that Django's login signal does not see: record it alike.
-    sign_ins.record(sign_ins.TOKEN_ISSUED, user=user, request=request)
-    return Response({"token": token.key})
+@permission_classes([IsAuthenticated])
+def logout_everywhere(request: Request) -> Response:
+    """Log out everywhere: end all the caller's sessions and revoke the caller's API token."""
+    accounts.log_out_everywhere(request.user)  # type: ignore[arg-type]
+    if request._request.session.session_key:
+        logout(request._request)
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -158,9 +162,55 @@ class User(AbstractUser):
     language = models.CharField(
         _("language for emails"), max_length=8, choices=settings.LANGUAGES, default="zh-hans"
     )
+    session_epoch = models.PositiveIntegerField(
+        _("session epoch"),
+        default=0,
+        editable=False,
+        help_text=_("Raised by “log out everywhere”: every session signed in before is ended."),
+    )
+
+    # set_unusable_password() (the admin's "disable password") changes the credentials too.
+    _password_disabled = False
 
     class Meta(AbstractUser.Meta):
         indexes = [models.Index(fields=["organization", "role"])]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new password (set_password; not the silent re-hash at sign-in, which leaves _password
+        # unset) or a disabled one revokes the API token: whoever knew the old password may hold it.
+        # Browser sessions end by themselves: the session hash below covers the password.
+        credentials_changed = not self._state.adding and (
+            getattr(self, "_password", None) is not None or self._password_disabled
+        )
+        super().save(*args, **kwargs)
+        self._password_disabled = False
+        if credentials_changed:
+            from .accounts import revoke_api_token
+
+            revoke_api_token(self)
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, secret: str | bytes | None = None) -> str:
+        """Django's session hash (an HMAC of the password hash, checked on every request by
+        AuthenticationMiddleware), with the session epoch mixed in: raising the epoch ends every
+        session at once. At epoch 0 it is exactly Django's, so no session ended when it came in."""
+        material = self.password if not self.session_epoch else f"{self.password}:{self.session_epoch}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            material,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self) -> None:
         super().clean()

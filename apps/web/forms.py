@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from apps.casework.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category, ProductType, State
@@ -198,3 +199,7 @@ class KeyProjectForm(forms.ModelForm):
         if clash.exists():
             raise forms.ValidationError(_("This district already has a key project of that name."))
         return str(name)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of pages and emails"), choices=settings.LANGUAGES)

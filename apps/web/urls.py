@@ -1,12 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import account, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="account-password"),
+    path("account/language/", account.set_language, name="account-language"),
+    path("account/token/revoke/", account.revoke_token, name="account-revoke-token"),
+    path("account/logout-everywhere/", account.log_out_everywhere, name="account-logout-everywhere"),
     path("home/", views.home, name="home"),
     path("requests/", views.request_list, name="request-list"),
     path("requests/new/", views.new_request, name="request-new"),

@@ -6,10 +6,12 @@ to Redis.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "auditlog",
+    "axes",
+    "csp",
     "apps.organizations",
     "apps.casework",
     "apps.deadlines",
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -61,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login refused for lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -115,6 +122,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organizations.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check for a locked-out username and address before the
+    # real backends run (see "Sign-in lock-out" below).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -128,9 +138,34 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_ENGINE = "portal.sessions"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# How many proxies in front of Django append to X-Forwarded-For. 0: the client is REMOTE_ADDR.
+# The API throttles and the sign-in lock-out both key on the client's address; trusting more
+# proxies than there are lets a client choose its own address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
+# --- Sign-in lock-out (django-axes) ---------------------------------------------------------
+# After AXES_FAILURE_LIMIT failed passwords for one username from one address, that pair is
+# refused for AXES_COOLOFF_TIME (the login form, the admin and POST /api/v1/auth/token/ alike:
+# all three go through django.contrib.auth.authenticate with the request). Keyed on the pair so
+# that a stranger cannot lock a colleague out from elsewhere; OWASP ASVS 2.2.1 allows at most
+# 100 failures an hour per account, this allows 5 per address. Admins see and delete the
+# attempts (which unlocks) under "Axes" in the admin.
+AXES_FAILURE_LIMIT = int(os.environ.get("PORTAL_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PORTAL_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lock-out does not restart it: "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps.organizations.lockout.lockout_response"
+AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -175,7 +210,13 @@ AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 # --- Backups ------------------------------------------------------------------------------------
 BACKUP_ROOT = Path(os.environ.get("PORTAL_BACKUP_DIR", VAR_DIR / "backups"))
 
+
 # --- REST framework ---------------------------------------------------------------------------
+def _rate(variable: str, default: str) -> str | None:
+    value = os.environ.get(variable, default).strip()
+    return None if value.lower() in ("", "none", "off") else value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.api.authentication.TokenAuthentication",
@@ -192,6 +233,19 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # Throttled: 429 with Retry-After. Counted in the default cache (see CACHES below). A rate of
+    # "none" switches a scope off (the benchmark does, to measure the portal, not the throttle).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.api.throttles.AnonRateThrottle",
+        "apps.api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": _rate("PORTAL_THROTTLE_USER", "1000/min"),
+        "anon": _rate("PORTAL_THROTTLE_ANON", "60/min"),
+        # POST /api/v1/auth/token/, per address, on top of the sign-in lock-out.
+        "token": _rate("PORTAL_THROTTLE_TOKEN", "20/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -207,6 +261,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No call to the public validator from the docs page (closed networks; CSP img-src 'self').
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.document_throttling",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -220,6 +280,44 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_max": 1}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Cache ------------------------------------------------------------------------------------
+# The API throttles count requests here, so every web process must see the same cache: Django's
+# default (a local-memory cache per process) would let each gunicorn worker count on its own.
+# Redis when there is one (REDIS_URL, or a redis:// CELERY_BROKER_URL); otherwise files under
+# var/, which the workers of `make run` on one machine share, with nothing to install.
+# Production without Redis uses the database instead (portal/settings/production.py).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not REDIS_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    REDIS_URL = CELERY_BROKER_URL
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Content Security Policy (django-csp) ----------------------------------------------------
+# Everything comes from our own origin: no inline script, style or event handler anywhere in
+# templates/ (tests/test_security_headers.py reads them all), htmx from static/, the API docs'
+# init script served as a file by SpectacularSwaggerSplitView. data: images are Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -4,7 +4,7 @@ DATABASE_URL)."""
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import AUTHENTICATION_BACKENDS, DATABASES, REST_FRAMEWORK, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -20,3 +20,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test process, so that several runs on one machine never share a database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
 WHITENOISE_USE_FINDERS = True
+
+# The throttles run, counting in the locmem cache above, at rates no test reaches by accident;
+# tests/test_throttling.py lowers them to see a 429.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/min", "anon": "100000/min", "token": "100000/min"},
+}
+# django-axes stays on (its attempts live in the test database, rolled back after each test, so
+# tests never lock each other out). Only Django's test Client.login(), which authenticates
+# without a request, is let through: django-axes would refuse it.
+AUTHENTICATION_BACKENDS = [
+    "tests.auth_backends.LockoutBackendAllowingClientLogin",
+    *AUTHENTICATION_BACKENDS[1:],
+]
