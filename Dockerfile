@@ -6,4 +6,6 @@ RUN pip install --no-cache-dir --upgrade pip && mkdir -p apps portal && pip inst
 COPY . .
 RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4"]
+# Workers: gunicorn.conf.py (one per core unless WEB_WORKERS says otherwise).
+ENV WEB_BIND=0.0.0.0:8000
+CMD ["gunicorn", "portal.wsgi:application"]

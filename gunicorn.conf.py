@@ -1,0 +1,20 @@
+"""gunicorn settings for every way the portal is served (`make run`, the production image,
+`make bench`); gunicorn reads this file from the working directory, and command-line flags win.
+
+Sizing: a request spends most of its time in Python, so one worker per core is what runs at
+once; the threads (4 per worker) cover the moments a worker waits on the database or a slow
+client. `WEB_WORKERS` defaults to the number of cores; README.md ("Sizing") says how to choose it
+and the database for a province.
+"""
+
+import os
+
+bind = os.environ.get("WEB_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_WORKERS", os.cpu_count() or 2))
+threads = int(os.environ.get("WEB_THREADS", 4))
+timeout = 30
+graceful_timeout = 10
+# A worker is replaced after this many requests (with jitter, so that not all at once): memory a
+# long-lived Python process gathers is given back.
+max_requests = 5000
+max_requests_jitter = 500
