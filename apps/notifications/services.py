@@ -229,12 +229,18 @@ def notify_reminder(visit: TierVisit, now: datetime) -> int:
     return len(rows)
 
 
+# The hand-over runs in the web request that made the change. One attempt and one reconnect
+# (for a pooled connection the broker dropped when it restarted), no back-off: the outbox row is
+# the real retry, so a sick broker delays the email, not the user.
+HANDOVER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+
+
 def hand_over(ids: list[int]) -> None:
     """After commit: queue the emails. A broker that is down costs nothing but a delay."""
     from .tasks import deliver_emails
 
     try:
-        deliver_emails.delay(ids)
+        deliver_emails.apply_async((ids,), retry_policy=HANDOVER_RETRY_POLICY)
     except Exception:
         logger.warning("Broker unavailable: %s email(s) wait in the outbox", len(ids), exc_info=True)
 

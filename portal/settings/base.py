@@ -201,7 +201,31 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_max": 1}
+# The web process publishes in the request (after the commit): a broker that is down must cost
+# it a second or two, never hang it. A refused connection fails at once; a broker that accepts
+# connections but does not answer (a stuck proxy, a half-open connection after a failover) is
+# cut off by these socket timeouts, where kombu and redis-py wait forever by default.
+BROKER_SOCKET_TIMEOUT = float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", "1"))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT  # AMQP brokers
+
+
+def broker_transport_options(url: str) -> dict[str, Any]:
+    """Transport options for the broker at `url`: few, fast retries to connect, and the socket
+    timeouts each transport understands (SQLAlchemy passes unknown options to create_engine,
+    which refuses them, so they differ per scheme)."""
+    options: dict[str, Any] = {"max_retries": 1, "interval_start": 0, "interval_max": 1}
+    if url.startswith(("redis://", "rediss://", "sentinel://")):
+        options.update(
+            socket_connect_timeout=BROKER_SOCKET_TIMEOUT,
+            socket_timeout=BROKER_SOCKET_TIMEOUT,
+        )
+    elif url.startswith("sqla+sqlite:"):
+        # SQLite's busy timeout: how long a publish waits for the broker file's write lock.
+        options["connect_args"] = {"timeout": BROKER_SOCKET_TIMEOUT}
+    return options
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Email ------------------------------------------------------------------------------------
