@@ -3,6 +3,8 @@
 1. The broker is down mid-flow (refusing connections, accepting them and never answering, or
    the embedded broker's file locked): the change commits, the user gets 200 quickly, the emails
    wait in the outbox and go out exactly once when the broker is back.
+2. A Celery worker is killed mid-send (a real `celery worker` process, SIGKILL): the task runs
+   again and every email goes out exactly once overall.
 
 Nothing here mocks the database, the actions or the state machine. Faults come from outside:
 a dead or silent port, a lock held by another connection, a trigger, a killed process. Every
@@ -13,19 +15,25 @@ the broker `CELERY_BROKER_URL` names when it is Redis (else a SQLite broker file
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 from kombu import pools as kombu_pools
 
@@ -36,6 +44,7 @@ from apps.notifications import services as notifications
 from apps.notifications.models import EmailState, Notification
 from portal.celery import app as celery_app
 from portal.settings.base import broker_transport_options
+from tests import faults_worker_settings
 from tests.conftest import fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -200,7 +209,7 @@ def test_broker_down_change_commits_quickly_and_each_email_goes_once_later(
     # The broker is back (eager Celery stands for broker and worker): the scan's retry and a
     # late hand-over, each twice, send every owed email exactly once.
     ids = list(owed.values_list("pk", flat=True))
-    later = timezone.now() + notifications.HANDOVER_GRACE + timedelta(seconds=1)
+    later = timezone.now() + notifications.handover_grace() + timedelta(seconds=1)
     assert notifications.retry_outbox(later) == len(ids)
     notifications.hand_over(ids)
     assert notifications.retry_outbox(later) == 0
@@ -220,3 +229,264 @@ def test_healthz_answers_quickly_with_the_broker_silent(client, tmp_path):
     assert response.status_code == 200
     assert response.json() == {"status": "degraded", "database": "ok", "broker": "unavailable"}
     assert seconds < 5, seconds
+
+
+# --- 2. a worker killed mid-task --------------------------------------------------------------
+def _database_url() -> str:
+    """The test database, as a URL the worker process's settings read."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
+    if connection.vendor == "postgresql":
+        credentials = quote(settings_dict["USER"] or "")
+        if settings_dict["PASSWORD"]:
+            credentials += ":" + quote(settings_dict["PASSWORD"])
+        host = settings_dict["HOST"] or "127.0.0.1"
+        return f"postgres://{credentials}@{host}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    pytest.skip(f"no worker test on {connection.vendor}")
+
+
+def _broker_for_worker(tmp_path: Path) -> str:
+    """Redis when the run is configured with it (and it answers), else a SQLite broker file
+    of this test's own."""
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if url.startswith("redis://"):
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+        except redis.RedisError as exc:
+            pytest.skip(f"CELERY_BROKER_URL is {url}, which does not answer: {exc}")
+        return url
+    return f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+
+
+class Worker:
+    """`celery -A portal worker` as a process of its own: one prefork child, on the test
+    database and the test's broker, with the gated file email backend."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.broker_url = _broker_for_worker(tmp_path)
+        self.key_prefix = f"faults-{uuid.uuid4().hex[:12]}:"  # this test's Redis keys only
+        self.mail_dir = tmp_path / "mail"
+        self.mail_dir.mkdir()
+        self.gate = tmp_path / "gate"
+        self.held = tmp_path / "gate.held"
+        self.tmp_path = tmp_path
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.faults_worker_settings",
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": self.broker_url,
+            "FAULTS_KEY_PREFIX": self.key_prefix,
+            "FAULTS_MAIL_DIR": str(self.mail_dir),
+            "FAULTS_MAIL_GATE": str(self.gate),
+            "PORTAL_VAR_DIR": str(tmp_path / "var"),
+        }
+
+    @property
+    def on_redis(self) -> bool:
+        return self.broker_url.startswith("redis")
+
+    def publishing(self) -> contextlib.AbstractContextManager[None]:
+        """This process publishes where the worker consumes."""
+        return celery_publishing_to(
+            self.broker_url, faults_worker_settings.transport_options(self.broker_url, self.key_prefix)
+        )
+
+    def start(self) -> subprocess.Popen[bytes]:
+        log = self.tmp_path / f"worker-{len(self.processes)}.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [
+                    str(CELERY),
+                    "-A",
+                    "portal",
+                    "worker",
+                    "--pool=prefork",
+                    "--concurrency=1",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=INFO",
+                    f"--hostname=faults-{uuid.uuid4().hex[:8]}@%h",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: killed with its children
+            )
+        self.processes.append(process)
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"the worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            return " ready." in log.read_text()
+
+        wait_for(ready, timeout=60, what="the worker to start")
+        return process
+
+    def log(self) -> str:
+        return "".join(p.read_text() for p in sorted(self.tmp_path.glob("worker-*.log")))
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def held_by(self) -> tuple[int, str]:
+        """The process stuck in the gated send, and the address it was sending to."""
+        text = wait_for(
+            lambda: self.held.exists() and self.held.read_text(), timeout=30, what="a send to start"
+        )
+        pid, to = text.split(" ", 1)
+        return int(pid), to
+
+    def emails(self) -> Counter[str]:
+        """Recipient → how many emails the backend let through."""
+        found: Counter[str] = Counter()
+        for path in self.mail_dir.glob("*.eml"):
+            for line in path.read_text().splitlines():
+                if line.startswith("To: "):
+                    found[line[4:].strip()] += 1
+        return found
+
+    def forget_redis_keys(self) -> None:
+        if self.on_redis:
+            import redis
+
+            client = redis.Redis.from_url(self.broker_url, socket_timeout=2)
+            keys = list(client.scan_iter(match=f"{self.key_prefix}*"))
+            if keys:
+                client.delete(*keys)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                self.kill(process)
+
+
+@pytest.fixture
+def worker(users, tmp_path) -> Iterator[Worker]:
+    if connection.vendor == "sqlite" and "mode=memory" in str(connection.settings_dict["NAME"]):
+        pytest.skip("the worker needs the test database in a file")
+    started = Worker(tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop()  # before the test database is flushed
+        started.forget_redis_keys()
+
+
+def _owed_for(service_request: ServiceRequest, kind: str) -> list[Notification]:
+    event = RequestEvent.objects.get(request=service_request, kind=kind)
+    owed = list(Notification.objects.filter(event=event).exclude(email_state=EmailState.NONE))
+    assert len(owed) >= 2, "the test needs a task with several emails"
+    return owed
+
+
+def _states(owed: list[Notification]) -> Counter[str]:
+    return Counter(
+        Notification.objects.filter(pk__in=[n.pk for n in owed]).values_list("email_state", flat=True)
+    )
+
+
+def _each_sent_once(worker: Worker, owed: list[Notification]) -> None:
+    addresses = {n.recipient.email for n in owed}
+    assert worker.emails() == Counter(dict.fromkeys(addresses, 1)), worker.emails()
+    rows = Notification.objects.filter(pk__in=[n.pk for n in owed])
+    assert set(rows.values_list("email_state", "email_attempts")) == {(EmailState.SENT, 1)}
+
+
+def _scan_until_sent(worker: Worker, owed: list[Notification]) -> None:
+    """Run the periodic scan (the task beat sends every minute) through the worker until the
+    outbox is empty."""
+    from apps.deadlines.tasks import scan_deadlines
+
+    def sent() -> bool:
+        if _states(owed)[EmailState.SENT] == len(owed):
+            return True
+        with worker.publishing():
+            scan_deadlines.delay()
+        return False
+
+    wait_for(sent, timeout=30, what="the scan to send the outbox", every=1.0)
+
+
+def _task_id(worker: Worker) -> str:
+    found = re.search(r"notifications\.deliver_emails\[([0-9a-f-]+)\] received", worker.log())
+    assert found, worker.log()[-3000:]
+    return found.group(1)
+
+
+def _resolve_with_a_send_stuck(worker: Worker, service_request: ServiceRequest, api) -> tuple[list, int, str]:
+    """Resolve the request with the worker consuming; its first send hangs. Return the emails
+    owed, and the process and address of the stuck send."""
+    worker.gate.touch()
+    with worker.publishing():
+        response = api("officer_ps_msb").post(
+            f"/api/v1/requests/{service_request.pk}/resolve/", {"resolution": "Filed as a notification."}
+        )
+    assert response.status_code == 200
+    owed = _owed_for(service_request, "resolved")
+    pid, address = worker.held_by()
+    assert _states(owed) == {EmailState.SENDING: 1, EmailState.PENDING: len(owed) - 1}
+    assert worker.emails() == Counter()
+    return owed, pid, address
+
+
+@pytest.mark.subprocess
+def test_worker_process_killed_mid_send_task_runs_again_each_email_once(worker, at_district, api):
+    """The pool's child process dies in the middle of a send: its parent gives the task back
+    to the queue (acks late, reject on worker lost) and a new child runs it again. The emails
+    not yet claimed go then; the one the dead child had claimed goes once its lease ran out
+    (by the rerun, or by the scan's retry when the lease still held at the rerun)."""
+    main = worker.start()
+    owed, child, stuck_address = _resolve_with_a_send_stuck(worker, at_district, api)
+    assert child != main.pid, "the send runs in the pool's child process"
+    os.kill(child, signal.SIGKILL)
+    worker.held.unlink()
+
+    task = _task_id(worker)
+    wait_for(
+        lambda: worker.log().count(f"[{task}] received") >= 2 and f"[{task}] succeeded" in worker.log(),
+        timeout=30,
+        what=lambda: f"the task to run again\n{worker.log()[-3000:]}",
+    )
+    assert "WorkerLostError" in worker.log()
+    stuck = next(n for n in owed if n.recipient.email == stuck_address)
+    others = [n for n in owed if n.pk != stuck.pk]
+    assert _states(others) == {EmailState.SENT: len(others)}
+    stuck.refresh_from_db()
+    if stuck.email_state == EmailState.SENDING:
+        # The dead child's claim still held at the rerun, which left the email alone.
+        assert stuck_address not in worker.emails()
+
+    _scan_until_sent(worker, owed)
+    _each_sent_once(worker, owed)
+
+
+@pytest.mark.subprocess
+def test_whole_worker_killed_mid_send_emails_go_once_after_restart(worker, at_district, api):
+    """The whole worker (parent and child) is killed mid-send and another one starts. On Redis
+    the unacknowledged task comes back after the visibility timeout and runs again; the
+    embedded SQLite broker cannot give a dead consumer's message back. Either way the periodic
+    scan's retry sends what is still owed once the claim's lease ran out: each email once."""
+    first = worker.start()
+    owed, _pid, _address = _resolve_with_a_send_stuck(worker, at_district, api)
+    task = _task_id(worker)
+    worker.kill(first)
+    worker.held.unlink()
+
+    worker.start()
+    if worker.on_redis:
+        wait_for(
+            lambda: worker.log().count(f"[{task}] received") >= 2,
+            timeout=30,
+            what=lambda: f"Redis to redeliver the dead worker's task\n{worker.log()[-3000:]}",
+        )
+    _scan_until_sent(worker, owed)
+    _each_sent_once(worker, owed)

@@ -156,6 +156,11 @@ PORTAL: dict[str, Any] = {
     "REMINDER_WORKING_HOURS": 2,
     "REOPEN_WITHIN_DAYS": 30,
     "AUTO_CLOSE_AFTER_DAYS": 7,
+    # The email outbox (apps.notifications.services): a pending email the hand-over to Celery
+    # lost is sent by the scan after this grace; a claimed email whose sender died is claimed
+    # again after this lease, which must outlast the slowest send (see EMAIL_TIMEOUT).
+    "OUTBOX_HANDOVER_GRACE_SECONDS": 30,
+    "EMAIL_CLAIM_LEASE_SECONDS": 600,
 }
 
 # --- REST framework ---------------------------------------------------------------------------
@@ -231,6 +236,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@liaison.example.cn")
+# Django waits forever on a silent SMTP server by default; a stuck send would hold a worker and
+# outlive its claim on the email (then sent twice). Each SMTP step gives up after this.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 LOGGING = {
     "version": 1,
