@@ -5,6 +5,8 @@
    wait in the outbox and go out exactly once when the broker is back.
 2. A Celery worker is killed mid-send (a real `celery worker` process, SIGKILL): the task runs
    again and every email goes out exactly once overall.
+3. The database refuses a write mid-action (a full disk) or times it out (a lock held by
+   another connection): a clear 503 in the API and on the page, nothing half-saved.
 
 Nothing here mocks the database, the actions or the state machine. Faults come from outside:
 a dead or silent port, a lock held by another connection, a trigger, a killed process. Every
@@ -15,6 +17,7 @@ the broker `CELERY_BROKER_URL` names when it is Redis (else a SQLite broker file
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -33,7 +36,7 @@ from urllib.parse import quote
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 from kombu import pools as kombu_pools
 
@@ -42,6 +45,7 @@ from apps.casework.models import Message, RequestEvent, ServiceRequest
 from apps.deadlines.models import TierVisit
 from apps.notifications import services as notifications
 from apps.notifications.models import EmailState, Notification
+from portal import unavailable
 from portal.celery import app as celery_app
 from portal.settings.base import broker_transport_options
 from tests import faults_worker_settings
@@ -490,3 +494,142 @@ def test_whole_worker_killed_mid_send_emails_go_once_after_restart(worker, at_di
         )
     _scan_until_sent(worker, owed)
     _each_sent_once(worker, owed)
+
+
+# --- 3. the database refuses or times out a write ----------------------------------------------
+@contextlib.contextmanager
+def disk_full_at_event_insert() -> Iterator[None]:
+    """The next timeline event cannot be written, as on a full disk, after the action has
+    already written the request and its tier visits in the same transaction.
+
+    SQLite: this connection may grow the file by 64 pages only, and a trigger on the event
+    table writes a megabyte first (SQLITE_FULL). PostgreSQL: a trigger raises `disk_full`
+    (SQLSTATE 53100), as PostgreSQL does when it cannot extend a file."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("CREATE TABLE faults_ballast (b BLOB)")
+            cursor.execute(
+                "CREATE TRIGGER faults_full BEFORE INSERT ON casework_requestevent "
+                "BEGIN INSERT INTO faults_ballast VALUES (zeroblob(1048576)); END"
+            )
+            cursor.execute("PRAGMA page_count")
+            cursor.execute(f"PRAGMA max_page_count = {cursor.fetchone()[0] + 64}")
+        else:
+            cursor.execute(
+                "CREATE FUNCTION faults_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not extend file: No space left on device' "
+                "USING ERRCODE = 'disk_full'; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER faults_full BEFORE INSERT ON casework_requestevent "
+                "FOR EACH ROW EXECUTE FUNCTION faults_full()"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("DROP TRIGGER faults_full")
+                cursor.execute("DROP TABLE faults_ballast")
+            else:
+                cursor.execute("DROP TRIGGER faults_full ON casework_requestevent")
+                cursor.execute("DROP FUNCTION faults_full()")
+        connection.close()  # the next connection has the normal limits again
+
+
+@contextlib.contextmanager
+def locked_by_another_connection(service_request: ServiceRequest) -> Iterator[None]:
+    """Another connection holds the lock the action needs, longer than this connection waits.
+
+    SQLite: it holds the database's write lock (`database is locked` after the busy timeout,
+    shortened from 30 s to 0.3 s here). PostgreSQL: it holds the request's row (`lock_timeout`
+    0.3 s), which the action reaches after writing the tier visits."""
+    if connection.vendor == "sqlite":
+        other: Any = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        wait = "PRAGMA busy_timeout = 300"
+    else:
+        other = connection.get_new_connection(connection.get_connection_params())
+        other.cursor().execute(
+            f"SELECT id FROM {ServiceRequest._meta.db_table} WHERE id = %s FOR UPDATE", [service_request.pk]
+        )
+        wait = "SET lock_timeout = '300ms'"
+    with connection.cursor() as cursor:
+        cursor.execute(wait)
+    try:
+        yield
+    finally:
+        other.rollback()
+        other.close()
+        connection.close()  # the next connection waits as long as the settings say
+
+
+FAULTS = {"disk_full": disk_full_at_event_insert, "locked": locked_by_another_connection}
+
+
+def _fault(name: str, service_request: ServiceRequest) -> contextlib.AbstractContextManager[None]:
+    return FAULTS[name](service_request) if name == "locked" else FAULTS[name]()
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_database_fault_is_a_clear_503_in_api_and_page_and_nothing_half_saved(
+    fault, at_district, users, api, client, caplog
+):
+    """The answer is 503 Service Unavailable with Retry-After: the database, not the input, said
+    no, the action's transaction rolled back, and the same request may well work a few seconds
+    later. The API says so in `detail`; the page is a readable one, in the reader's language."""
+    officer = api("officer_ps_msb")
+    api_path = f"/api/v1/requests/{at_district.pk}/escalate/"
+    client.force_login(users["officer_ps_msb"])
+    detail = f"/requests/{at_district.pk}/"
+    page_path = f"{detail}act/escalate/"
+    form = {"escalate-reason": "Needs the municipal administration", "version": at_district.version}
+    before = snapshot(at_district)
+
+    with caplog.at_level(logging.ERROR, logger="portal.database"), _fault(fault, at_district):
+        answer = officer.post(api_path, {"reason": "Needs the municipal administration"}, format="json")
+        page = client.post(page_path, form, HTTP_REFERER=f"http://testserver{detail}")
+        chinese = client.post(page_path, form, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert answer.status_code == 503, answer.content
+    assert answer["Retry-After"] == "5"
+    body = answer.json()
+    assert body["code"] == "unavailable"
+    assert "nothing was saved" in body["detail"] and "try again" in body["detail"]
+
+    assert page.status_code == 503
+    assert page["Retry-After"] == "5"
+    html = page.content.decode()
+    assert "nothing was saved" in html and "try again" in html
+    assert f'href="http://testserver{detail}"' in html  # back to the request
+    assert "Traceback" not in html and "Server Error" not in html
+    assert chinese.status_code == 503
+    assert 'lang="zh-hans"' in chinese.content.decode() and "未保存" in chinese.content.decode()
+
+    # State, version, timeline, tier visits, outbox, messages: as they were.
+    assert snapshot(at_district) == before
+    logged = [r for r in caplog.records if r.name == "portal.database" and r.levelname == "ERROR"]
+    assert len(logged) == 3, logged
+
+    # Once the database accepts the write again, the same form goes through.
+    assert client.post(page_path, form).status_code == 302
+    assert fresh(at_district).state == "municipal_review"
+
+
+@pytest.mark.django_db
+def test_a_database_error_outside_any_view_gets_the_same_page(rf):
+    """`handler500` sees what the middleware cannot: a database error in another middleware
+    (saving the session, say) becomes the 503 page too; any other error the plain 500 page."""
+    request = rf.post("/requests/1/act/escalate/", HTTP_REFERER="http://testserver/requests/1/")
+    try:
+        raise OperationalError("database is locked")
+    except OperationalError:
+        response = unavailable.server_error(request)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "nothing was saved" in response.content.decode()
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = unavailable.server_error(request)
+    assert response.status_code == 500
+    assert "The error was logged" in response.content.decode()

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so that it sees a view's database error first (after the language is set).
+    "portal.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
