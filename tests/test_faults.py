@@ -7,6 +7,8 @@
    again and every email goes out exactly once overall.
 3. The database refuses a write mid-action (a full disk) or times it out (a lock held by
    another connection): a clear 503 in the API and on the page, nothing half-saved.
+4. Sixteen clients race on one request over HTTP: the winners the state machine allows, 409 for
+   the losers, a timeline without gaps.
 
 Nothing here mocks the database, the actions or the state machine. Faults come from outside:
 a dead or silent port, a lock held by another connection, a trigger, a killed process. Every
@@ -17,6 +19,7 @@ the broker `CELERY_BROKER_URL` names when it is Redis (else a SQLite broker file
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -26,6 +29,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,17 +44,20 @@ from django.core import mail
 from django.db import OperationalError, connection
 from django.utils import timezone
 from kombu import pools as kombu_pools
+from rest_framework.authtoken.models import Token
 
 from apps.casework import actions
 from apps.casework.models import Message, RequestEvent, ServiceRequest
 from apps.deadlines.models import TierVisit
 from apps.notifications import services as notifications
 from apps.notifications.models import EmailState, Notification
+from apps.organizations.models import User
 from portal import unavailable
 from portal.celery import app as celery_app
 from portal.settings.base import broker_transport_options
 from tests import faults_worker_settings
 from tests.conftest import fresh
+from tests.test_race import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -633,3 +641,155 @@ def test_a_database_error_outside_any_view_gets_the_same_page(rf):
         response = unavailable.server_error(request)
     assert response.status_code == 500
     assert "The error was logged" in response.content.decode()
+
+
+# --- 4. many clients race on one request ------------------------------------------------------
+# Sixteen district staff, each trying one transition on a request in district review.
+RACE = [
+    ("officer_ps_msb", "respond"),
+    ("officer_ps_msb2", "claim"),
+    ("supervisor_ps_msb", "escalate"),
+    ("supervisor_ps", "resolve"),
+    *[
+        (f"officer_ps_msb_crowd_{i}", transition)
+        for i, transition in enumerate(
+            [
+                *("respond", "request_info", "claim", "escalate", "resolve", "respond"),
+                *("request_info", "claim", "escalate", "resolve", "respond", "request_info"),
+            ]
+        )
+    ],
+]
+INPUT = {
+    "respond": {"body": "We are reading the protocol."},
+    "request_info": {"body": "Which batch is this?"},
+    "escalate": {"reason": "The municipal administration decides this."},
+    "resolve": {"resolution": "File it as a notification."},
+    "claim": {},
+}
+EVENT_OF = {
+    "respond": "responded",
+    "request_info": "info_requested",
+    "escalate": "escalated",
+    "resolve": "resolved",
+    "claim": "claimed",
+}
+# The transitions that take the request out of the district's hands.
+LEAVING = {"escalated", "resolved", "info_requested"}
+REVIEW = {"park_review", "district_review", "municipal_review", "provincial_review"}
+
+
+@pytest.fixture
+def crowd(orgs, users) -> dict[str, str]:
+    """username → API token, for every racer."""
+    for username, _transition in RACE:
+        if username not in users:
+            users[username] = User.objects.create_user(
+                username=username, password="crowd-12345", role="officer", organization=orgs["ps_msb"]
+            )
+    return {username: Token.objects.get_or_create(user=users[username])[0].key for username, _ in RACE}
+
+
+def _post_over_http(base: str, path: str, token: str, data: dict[str, Any]) -> int:
+    request = urllib.request.Request(  # noqa: S310 - the live test server
+        base + path,
+        data=json.dumps(data).encode(),
+        method="POST",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def _race(live_server, crowd, service_request: ServiceRequest, *, gate: bool) -> list[tuple[str, str, int]]:
+    def job(username: str, transition: str) -> Callable[[], Callable[[], tuple[str, str, int]]]:
+        path = f"/api/v1/requests/{service_request.pk}/{transition}/"
+
+        def prepare() -> Callable[[], tuple[str, str, int]]:
+            return lambda: (
+                username,
+                transition,
+                _post_over_http(live_server.url, path, crowd[username], INPUT[transition]),
+            )
+
+        return prepare
+
+    results = run_together(
+        [job(username, transition) for username, transition in RACE], gate=service_request if gate else None
+    )
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, errors
+    return results
+
+
+def _new_events(service_request: ServiceRequest, before: dict[str, Any]) -> list[RequestEvent]:
+    known = {e["id"] for e in before["events"]}
+    return [
+        e for e in RequestEvent.objects.filter(request=service_request).order_by("pk") if e.pk not in known
+    ]
+
+
+def _assert_timeline_consistent(
+    service_request: ServiceRequest, before: dict[str, Any], winners: list[tuple[str, str]]
+) -> list[RequestEvent]:
+    """One event per winner, by that winner, chaining from the state before to the state now
+    without a gap; one version per change; one message per reply or question."""
+    after = fresh(service_request)
+    events = _new_events(service_request, before)
+    assert Counter((e.actor.username, e.kind) for e in events) == Counter(
+        (username, EVENT_OF[transition]) for username, transition in winners
+    )
+    state = before["request"]["state"]
+    for event in events:
+        assert event.from_state == state, [(e.kind, e.from_state, e.to_state) for e in events]
+        state = event.to_state
+    assert after.state == state
+    assert after.version == before["request"]["version"] + len(winners)
+    replies = sum(transition in ("respond", "request_info") for _user, transition in winners)
+    assert Message.objects.filter(request=service_request).count() == len(before["messages"]) + replies
+    open_visits = TierVisit.objects.filter(request=service_request, ended_at__isnull=True).count()
+    assert open_visits == (1 if after.state in REVIEW else 0)
+    return events
+
+
+def test_sixteen_clients_on_one_version_one_wins_fifteen_conflicts(live_server, crowd, at_district):
+    """All sixteen read the same version before any writes (the test holds the request's lock
+    until every racer waits for it): the compare-and-swap lets exactly one through."""
+    before = snapshot(at_district)
+    results = _race(live_server, crowd, at_district, gate=True)
+    assert Counter(code for _u, _t, code in results) == {200: 1, 409: 15}, results
+    winners = [(username, transition) for username, transition, code in results if code == 200]
+    events = _assert_timeline_consistent(at_district, before, winners)
+    assert len(events) == 1
+
+
+def test_sixteen_clients_at_once_winners_follow_the_state_machine(live_server, crowd, at_district):
+    """Released together without a gate, racers read whatever state the last winner left, so
+    several may win in turn: replies and a claim keep the request in the district, and the first
+    escalation, resolution or request for information ends the district's turn. Every loser is
+    told the request changed or the transition is not allowed from its state (409), or, after
+    an escalation, that the district may see but no longer act (403); nobody gets a 500."""
+    before = snapshot(at_district)
+    results = _race(live_server, crowd, at_district, gate=False)
+    codes = Counter(code for _u, _t, code in results)
+    assert set(codes) <= {200, 409, 403}, results
+    winners = [(username, transition) for username, transition, code in results if code == 200]
+    assert winners, results
+    events = _assert_timeline_consistent(at_district, before, winners)
+
+    kinds = [e.kind for e in events]
+    assert kinds.count("claimed") <= 1  # a claim needs an unassigned request
+    leaving = [i for i, kind in enumerate(kinds) if kind in LEAVING]
+    assert leaving in ([], [len(kinds) - 1]), kinds  # at most one, and nothing after it
+    if codes[403]:
+        assert kinds[-1] == "escalated", results
+    after = fresh(at_district)
+    district_visit = TierVisit.objects.get(request=at_district, tier="district")
+    if any(kind != "claimed" for kind in kinds):
+        assert district_visit.feedback_at is not None  # any public answer stops the clock
+    if "escalated" in kinds:
+        assert TierVisit.objects.filter(request=at_district, tier="municipal").count() == 1
+        assert after.tier == "municipal"
