@@ -19,3 +19,6 @@ urlpatterns = [
     path("guidance/", include("apps.guidance.urls")),
     path("", include("apps.web.urls")),
 ]
+
+# A database that is locked or unavailable outside a view still gets the readable 503 page.
+handler500 = "portal.unavailable.server_error"

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from kombu import pools as kombu_pools
 
 from apps.casework import actions
 from apps.deadlines.models import TierVisit
@@ -197,22 +198,24 @@ def test_emails_leave_only_after_commit(make_request, django_capture_on_commit_c
 
 @pytest.fixture
 def broker_down():
-    """Celery as in production (not eager) with a broker that refuses connections."""
-    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    """Celery as in production (not eager) with a broker that refuses connections. The write
+    URL, since Celery takes `broker_url` from CELERY_BROKER_URL when that is set (the suite's run
+    on Redis) and would publish to the live broker."""
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.get("broker_write_url"))
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
-    celery_app.conf.broker_connection_timeout = 0.5
+    celery_app.conf.broker_write_url = "redis://127.0.0.1:9/0"
     _reset_connections()
     yield
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+    celery_app.conf.task_always_eager, celery_app.conf.broker_write_url = saved
     _reset_connections()
 
 
 def _reset_connections():
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # kombu's pools live in global registries keyed by the broker's address: close and forget
+    # them, or the next publish to that address finds a closed pool.
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 def test_broker_down_notification_waits_in_outbox_and_goes_once_later(

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.casework.errors import DomainError
+from portal import unavailable
 
 
 class LockedOut(exceptions.APIException):
@@ -43,4 +44,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"detail": "The data was refused by the database: check the values sent.", "code": "invalid"},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    if unavailable.is_unavailable(exc):
+        # Locked, read-only, out of space, timed out: nothing was saved (the action's
+        # transaction rolled back) and trying again later may work. See portal.unavailable.
+        request = context.get("request")
+        if request is not None:
+            unavailable.log(request, exc)
+        response = Response(
+            {"detail": unavailable.message(), "code": "unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+        return response
     return drf_exception_handler(exc, context)

@@ -50,6 +50,9 @@ _ERRORS = {
     409: OpenApiResponse(
         description="Not allowed from the request's current state, or it changed meanwhile."
     ),
+    503: OpenApiResponse(
+        description="The database is busy or unavailable; nothing was saved. Try again after Retry-After."
+    ),
 }
 
 # Each transition endpoint: the input it takes and how that input reaches the action.

@@ -29,11 +29,19 @@ logger = logging.getLogger(__name__)
 
 NEW_WORK = "new_work"
 REMINDER = "reminder"
-# How long after creation a pending email counts as lost by the hand-over, and how long a
-# claimed one may stay unsent before another try.
-HANDOVER_GRACE = timedelta(seconds=30)
-SENDING_TIMEOUT = timedelta(minutes=10)
 MAX_EMAIL_ATTEMPTS = 5
+
+
+def handover_grace() -> timedelta:
+    """How long after its creation a pending email counts as lost by the hand-over."""
+    return timedelta(seconds=settings.PORTAL["OUTBOX_HANDOVER_GRACE_SECONDS"])
+
+
+def claim_lease() -> timedelta:
+    """How long a claim on an email holds: after that, a worker that claimed it and never
+    marked it sent is taken for dead (killed, out of memory) and another one may send it."""
+    return timedelta(seconds=settings.PORTAL["EMAIL_CLAIM_LEASE_SECONDS"])
+
 
 TEXTS: dict[str, Any] = {
     EventKind.SUBMITTED: _("%(reference)s “%(title)s” was submitted to the park."),
@@ -229,12 +237,18 @@ def notify_reminder(visit: TierVisit, now: datetime) -> int:
     return len(rows)
 
 
+# The hand-over runs in the web request that made the change. One attempt and one reconnect
+# (for a pooled connection the broker dropped when it restarted), no back-off: the outbox row is
+# the real retry, so a sick broker delays the email, not the user.
+HANDOVER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+
+
 def hand_over(ids: list[int]) -> None:
     """After commit: queue the emails. A broker that is down costs nothing but a delay."""
     from .tasks import deliver_emails
 
     try:
-        deliver_emails.delay(ids)
+        deliver_emails.apply_async((ids,), retry_policy=HANDOVER_RETRY_POLICY)
     except Exception:
         logger.warning("Broker unavailable: %s email(s) wait in the outbox", len(ids), exc_info=True)
 
@@ -256,17 +270,36 @@ def render(notification: Notification, language: str | None = None) -> str:
             return params.get("reference", "")
 
 
+def _claimable(now: datetime) -> Q:
+    return Q(email_state=EmailState.PENDING) | Q(
+        email_state=EmailState.SENDING, email_claimed_at__lte=now - claim_lease()
+    )
+
+
 def deliver(ids: Iterable[int], now: datetime | None = None) -> int:
-    """Send the emails of these notifications, each exactly once: a row is claimed with a
-    conditional update before sending, so two workers never send the same one."""
+    """Send the emails of these notifications, each once.
+
+    A row is claimed with a conditional update before sending (pending, or claimed by someone
+    whose lease ran out), so two workers, a task delivered twice, or the hand-over racing the
+    scan never send the same email twice while its sender lives. The claim is a lease: a
+    worker killed between claiming and marking the row sent leaves it claimed, and after
+    `EMAIL_CLAIM_LEASE_SECONDS` the scan's `retry_outbox` claims it again, so it is never
+    stuck.
+
+    That makes delivery at-least-once, not exactly-once: a worker killed after the SMTP server
+    accepted the message but before the row says `sent` (one UPDATE later) has sent an email the
+    database does not know of, and it goes again after the lease. No protocol closes that window
+    without the mail server's help; it is a few milliseconds wide, against a lost email
+    otherwise. The lease must outlast the longest send (`EMAIL_TIMEOUT` bounds each SMTP step),
+    or a slow but living sender would be duplicated.
+    """
     sent = 0
-    now = now or timezone.now()
     for notification in Notification.objects.filter(pk__in=list(ids)).select_related("recipient"):
-        claimed = Notification.objects.filter(
-            Q(email_state=EmailState.PENDING)
-            | Q(email_state=EmailState.SENDING, email_claimed_at__lte=now - SENDING_TIMEOUT),
-            pk=notification.pk,
-        ).update(email_state=EmailState.SENDING, email_claimed_at=now)
+        # The clock is read per email: a long batch must not start its later leases in the past.
+        claimed_at = now or timezone.now()
+        claimed = Notification.objects.filter(_claimable(claimed_at), pk=notification.pk).update(
+            email_state=EmailState.SENDING, email_claimed_at=claimed_at
+        )
         if not claimed:
             continue
         recipient = notification.recipient
@@ -295,11 +328,12 @@ def deliver(ids: Iterable[int], now: datetime | None = None) -> int:
 
 
 def retry_outbox(now: datetime) -> int:
-    """Send what the hand-over lost: pending past the grace period, or claimed and stuck."""
+    """Send what the hand-over lost: pending past the grace period, or claimed by a sender
+    whose lease ran out."""
     ids = list(
         Notification.objects.filter(
-            Q(email_state=EmailState.PENDING, created_at__lte=now - HANDOVER_GRACE)
-            | Q(email_state=EmailState.SENDING, email_claimed_at__lte=now - SENDING_TIMEOUT)
+            Q(email_state=EmailState.PENDING, created_at__lte=now - handover_grace())
+            | Q(email_state=EmailState.SENDING, email_claimed_at__lte=now - claim_lease())
         )
         .order_by("created_at")
         .values_list("pk", flat=True)[:1000]

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost but for axes (which only reads the response), so that it sees a view's database
+    # error first (after the language is set).
+    "portal.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a login refused for lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -201,6 +204,11 @@ PORTAL: dict[str, Any] = {
     "LIST_COUNT_CACHE_SECONDS": 300,
     # What one organisation's users may upload in all (attachments they added, summed).
     "ORG_UPLOAD_QUOTA_BYTES": int(os.environ.get("PORTAL_ORG_UPLOAD_QUOTA_BYTES", 2 * 1024**3)),
+    # The email outbox (apps.notifications.services): a pending email the hand-over to Celery
+    # lost is sent by the scan after this grace; a claimed email whose sender died is claimed
+    # again after this lease, which must outlast the slowest send (see EMAIL_TIMEOUT).
+    "OUTBOX_HANDOVER_GRACE_SECONDS": 30,
+    "EMAIL_CLAIM_LEASE_SECONDS": 600,
 }
 
 # --- Audit log (django-auditlog) ----------------------------------------------------------------
@@ -278,7 +286,31 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_max": 1}
+# The web process publishes in the request (after the commit): a broker that is down must cost
+# it a second or two, never hang it. A refused connection fails at once; a broker that accepts
+# connections but does not answer (a stuck proxy, a half-open connection after a failover) is
+# cut off by these socket timeouts, where kombu and redis-py wait forever by default.
+BROKER_SOCKET_TIMEOUT = float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", "1"))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT  # AMQP brokers
+
+
+def broker_transport_options(url: str) -> dict[str, Any]:
+    """Transport options for the broker at `url`: few, fast retries to connect, and the socket
+    timeouts each transport understands (SQLAlchemy passes unknown options to create_engine,
+    which refuses them, so they differ per scheme)."""
+    options: dict[str, Any] = {"max_retries": 1, "interval_start": 0, "interval_max": 1}
+    if url.startswith(("redis://", "rediss://", "sentinel://")):
+        options.update(
+            socket_connect_timeout=BROKER_SOCKET_TIMEOUT,
+            socket_timeout=BROKER_SOCKET_TIMEOUT,
+        )
+    elif url.startswith("sqla+sqlite:"):
+        # SQLite's busy timeout: how long a publish waits for the broker file's write lock.
+        options["connect_args"] = {"timeout": BROKER_SOCKET_TIMEOUT}
+    return options
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -322,6 +354,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@liaison.example.cn")
+# Django waits forever on a silent SMTP server by default; a stuck send would hold a worker and
+# outlive its claim on the email (then sent twice). Each SMTP step gives up after this.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 LOGGING = {
     "version": 1,

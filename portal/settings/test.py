@@ -4,7 +4,7 @@ DATABASE_URL)."""
 import os
 
 from .base import *  # noqa: F403
-from .base import AUTHENTICATION_BACKENDS, DATABASES, REST_FRAMEWORK, VAR_DIR
+from .base import AUTHENTICATION_BACKENDS, DATABASES, REST_FRAMEWORK, VAR_DIR, broker_transport_options
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -12,6 +12,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 PRIVATE_UPLOAD_ROOT = VAR_DIR / "test-uploads"
 
 # The race tests use real threads, which need a real file: an in-memory SQLite database in
