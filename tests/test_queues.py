@@ -127,3 +127,22 @@ def _portal():
     from django.conf import settings
 
     return settings.PORTAL
+
+
+def test_a_search_counts_its_matches_up_to_a_limit_and_says_when_more_matched(queue, api):
+    client = api("liaison_sbip")
+    with override_settings(PORTAL={**_portal(), "SEARCH_COUNT_UP_TO": 2}):
+        many = client.get(LIST, {"search": "due"}).json()  # "due Friday", "due Thursday"... and more
+        assert many["count"] == 2 and many["count_exact"] is False
+        one = client.get(LIST, {"search": "draft"}).json()
+        assert one["count"] == 1 and one["count_exact"] is True
+
+
+def test_search_results_are_newest_first_unless_the_work_order_is_asked_for(queue, api):
+    client = api("liaison_sbip")
+    with time_machine.travel(THURSDAY_12, tick=False):
+        newest = client.get(LIST, {"search": "o"}).json()["results"]
+        worked = client.get(LIST, {"search": "o", "ordering": "work"}).json()["results"]
+    created = [r["created_at"] for r in newest]
+    assert created == sorted(created, reverse=True)
+    assert names(queue, worked)[:2] == ["overdue_green", "overdue"]

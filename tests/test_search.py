@@ -53,3 +53,23 @@ def test_quotes_and_operators_are_words_not_syntax(api, filed):
         r = api("liaison_sbip").get(LIST, {"search": term})
         assert r.status_code == 200, (term, r.content)
     assert found(api, 'GMP" OR "ECG') == set()
+
+
+@pytest.mark.django_db
+def test_the_search_index_is_kept_in_step_by_triggers_on_sqlite():
+    """A migration that makes SQLite rebuild the request table would drop the triggers silently:
+    the migrated test database must still have them."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 triggers; PostgreSQL indexes the columns themselves")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'casework_request'"
+        )
+        triggers = {row[0] for row in cursor.fetchall()}
+    assert triggers == {
+        "casework_request_fts_insert",
+        "casework_request_fts_delete",
+        "casework_request_fts_update",
+    }

@@ -6,8 +6,8 @@ from rest_framework.response import Response
 
 
 class RequestPagination(PageNumberPagination):
-    """Pages of a list; `count_exact` is false when a very large count comes from the cache
-    (apps/casework/queues.py)."""
+    """Pages of a list; `count_exact` is false when a very large count comes from the cache, or
+    when a search matched more than it counts (apps/casework/queues.py)."""
 
     page_size = 25
     page_size_query_param = "page_size"
@@ -31,8 +31,9 @@ class RequestPagination(PageNumberPagination):
         described = super().get_paginated_response_schema(schema)
         described["properties"]["count_exact"] = {
             "type": "boolean",
-            "description": "False when the list is larger than the exact-count limit (10,000 by default) "
-            "and `count` is a total computed up to five minutes ago.",
+            "description": "False when `count` is not exact: a list larger than 10,000 requests shows a "
+            "total computed up to five minutes ago; a search stops counting at 1,000 matches "
+            "(`count` 1000: more matched).",
         }
         described["required"] = [*described.get("required", []), "count_exact"]
         return described

@@ -14,9 +14,11 @@ from apps.casework.models import Category, ProductType, ServiceRequest, State
 
 
 class RequestFilter(filters.FilterSet):
-    state = filters.MultipleChoiceFilter(choices=State.choices)
-    category = filters.MultipleChoiceFilter(choices=Category.choices)
-    product_type = filters.MultipleChoiceFilter(choices=ProductType.choices)
+    # distinct=False: one column of one table never repeats a row, and DISTINCT over whole rows
+    # would make the database sort them.
+    state = filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
+    category = filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
+    product_type = filters.MultipleChoiceFilter(choices=ProductType.choices, distinct=False)
     tier = filters.CharFilter(field_name="tier")
     green_channel = filters.BooleanFilter()
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
@@ -49,8 +51,11 @@ class RequestFilter(filters.FilterSet):
 
     def listing(self) -> queues.WorkOrder | queues.NewestFirst:
         """The filtered requests in the order asked for (work order unless told otherwise)."""
-        ordering = self.form.cleaned_data.get("ordering") if self.is_valid() else None
-        return queues.ORDERINGS[ordering or "work"](self.qs)
+        asked = self.form.cleaned_data if self.is_valid() else {}
+        searched = bool(asked.get("search", "").strip())
+        # Matches of a search are shown newest first unless the work order is asked for.
+        ordering = asked.get("ordering") or ("newest" if searched else "work")
+        return queues.ORDERINGS[ordering](self.qs, searched=searched)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -86,29 +86,32 @@ class ServiceRequest(FSMModelMixin, models.Model):
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     enterprise = models.ForeignKey(
-        Organization, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+"
+        Organization, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # The chain above the enterprise, copied at creation so that visibility is an indexed
-    # column comparison instead of a walk up the tree.
-    park = models.ForeignKey(Organization, verbose_name=_("park"), on_delete=models.PROTECT, related_name="+")
+    # column comparison instead of a walk up the tree. These columns get no index of their own:
+    # the scope indexes in Meta lead with each of them.
+    park = models.ForeignKey(
+        Organization, verbose_name=_("park"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     district = models.ForeignKey(
-        Organization, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+        Organization, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     municipal = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     provincial = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # The department each authority tier routed the request to, kept after it moves on.
     district_department = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     municipal_department = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     provincial_department = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
@@ -189,7 +192,7 @@ class ServiceRequest(FSMModelMixin, models.Model):
             ],
             *[
                 models.Index(
-                    fields=[column, "green_channel", "feedback_due_at", "reached_level", "state"],
+                    fields=[column, "green_channel", "feedback_due_at", "id", "reached_level", "state"],
                     name=f"req_{short}_waiting",
                     condition=models.Q(feedback_due_at__isnull=False),
                 )

@@ -8,12 +8,13 @@ and slices. Two orders exist:
   not waiting for feedback, newest first. "Overdue" moves with the clock, so no stored column can
   hold this order; instead the list is read as five segments, each one range of an index
   (`req_*_waiting` on the waiting requests of a scope, `req_*_created` for the rest).
-- **newest first** (`ordering=newest`): one range of the scope's `(scope, created_at)` index.
+- **newest first** (`ordering=newest`, and the default with `search`): one range of the scope's
+  `(scope, created_at)` index.
 
 Counting a scope of a million rows is the expensive part of a page. `count()` is exact up to
 `PORTAL["LIST_COUNT_EXACT_UP_TO"]` (the database stops counting there); above it, the exact count is
 computed once and served from the cache for `PORTAL["LIST_COUNT_CACHE_SECONDS"]`, and the list
-says so with `count_exact = False`.
+says so with `count_exact = False`. A search counts up to `PORTAL["SEARCH_COUNT_UP_TO"]` matches.
 """
 
 from __future__ import annotations
@@ -31,13 +32,19 @@ from django.utils import timezone
 from .models import ServiceRequest
 
 
-def bounded_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
-    """How many rows the queryset has, and whether that is exact rather than up to a few minutes old.
+def bounded_count(queryset: QuerySet[Any], *, searched: bool = False) -> tuple[int, bool]:
+    """How many rows the queryset has, and whether that is exact.
 
-    The database counts at most `LIST_COUNT_EXACT_UP_TO + 1` rows; only larger results pay for a
-    full count, once per cache period."""
-    limit = settings.PORTAL["LIST_COUNT_EXACT_UP_TO"]
+    The database counts at most `LIST_COUNT_EXACT_UP_TO + 1` rows; only larger lists pay for a
+    full count, once per cache period (then not exact: up to that old). A search matches words
+    row by row where no index can count, so its count stops at `SEARCH_COUNT_UP_TO` (then not
+    exact: more matched, and the caller is better served by more precise words)."""
     unordered = queryset.order_by()
+    if searched:
+        limit = settings.PORTAL["SEARCH_COUNT_UP_TO"]
+        counted = unordered[: limit + 1].count()
+        return min(counted, limit), counted <= limit
+    limit = settings.PORTAL["LIST_COUNT_EXACT_UP_TO"]
     counted = unordered[: limit + 1].count()
     if counted <= limit:
         return counted, True
@@ -84,13 +91,14 @@ class _Listing(Sequence[ServiceRequest]):
 
 
 class NewestFirst(_Listing):
-    def __init__(self, queryset: QuerySet[ServiceRequest]) -> None:
+    def __init__(self, queryset: QuerySet[ServiceRequest], *, searched: bool = False) -> None:
         self.queryset = queryset.order_by("-created_at", "-id")
+        self.searched = searched
         self._count: int | None = None
 
     def count(self) -> int:  # type: ignore[override]
         if self._count is None:
-            self._count, self.count_exact = bounded_count(self.queryset)
+            self._count, self.count_exact = bounded_count(self.queryset, searched=self.searched)
         return self._count
 
     def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
@@ -98,17 +106,23 @@ class NewestFirst(_Listing):
 
 
 class WorkOrder(_Listing):
-    def __init__(self, queryset: QuerySet[ServiceRequest], *, now: datetime | None = None) -> None:
+    def __init__(
+        self, queryset: QuerySet[ServiceRequest], *, searched: bool = False, now: datetime | None = None
+    ) -> None:
         now = now or timezone.now()
         self.queryset = queryset
+        self.searched = searched
         waiting = queryset.filter(feedback_due_at__isnull=False)
         by_deadline = ("feedback_due_at", "id")
         self.overdue, self.on_time = Q(feedback_due_at__lt=now), Q(feedback_due_at__gte=now)
+        # `__in` and not `=`: Django writes `green_channel=True` as a bare boolean column, which
+        # no database compares against an index's second column.
+        green, other = Q(green_channel__in=[True]), Q(green_channel__in=[False])
         self.segments: list[tuple[str, QuerySet[ServiceRequest]]] = [
-            ("overdue_green", waiting.filter(self.overdue, green_channel=True).order_by(*by_deadline)),
-            ("overdue", waiting.filter(self.overdue, green_channel=False).order_by(*by_deadline)),
-            ("green", waiting.filter(self.on_time, green_channel=True).order_by(*by_deadline)),
-            ("waiting", waiting.filter(self.on_time, green_channel=False).order_by(*by_deadline)),
+            ("overdue_green", waiting.filter(self.overdue, green).order_by(*by_deadline)),
+            ("overdue", waiting.filter(self.overdue, other).order_by(*by_deadline)),
+            ("green", waiting.filter(self.on_time, green).order_by(*by_deadline)),
+            ("waiting", waiting.filter(self.on_time, other).order_by(*by_deadline)),
             ("rest", queryset.filter(feedback_due_at__isnull=True).order_by("-created_at", "-id")),
         ]
         self._sizes: list[int] | None = None
@@ -117,7 +131,7 @@ class WorkOrder(_Listing):
         """How many requests each segment holds: the waiting ones in one pass over the waiting
         index, the rest as the whole list less those."""
         if self._sizes is None:
-            total, self.count_exact = bounded_count(self.queryset)
+            total, self.count_exact = bounded_count(self.queryset, searched=self.searched)
             green, other = Q(green_channel=True), Q(green_channel=False)
             waiting = self.queryset.filter(feedback_due_at__isnull=False).aggregate(
                 overdue_green=Count("id", filter=self.overdue & green),

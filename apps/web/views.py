@@ -111,13 +111,15 @@ def enterprise_home(request: HttpRequest) -> HttpResponse:
 def liaison_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context = _queue(request, default_states=[State.DRAFT, *REVIEW_STATES, State.INFO_REQUESTED])
-    park_requests = selectors.request_list(user).filter(tier=Tier.PARK)
+    # Three counts, each one range of the park's state or waiting index.
+    visible = selectors.visible_requests(user)
+    park_review = visible.filter(state=State.PARK_REVIEW)
     context.update(
-        counts=park_requests.aggregate(
-            waiting=Count("id", filter=Q(state=State.PARK_REVIEW)),
-            overdue=Count("id", filter=Q(state=State.PARK_REVIEW, feedback_due_at__lt=timezone.now())),
-            info=Count("id", filter=Q(state=State.INFO_REQUESTED)),
-        ),
+        counts={
+            "waiting": park_review.count(),
+            "overdue": park_review.filter(feedback_due_at__lt=timezone.now()).count(),
+            "info": visible.filter(state=State.INFO_REQUESTED, tier=Tier.PARK).count(),
+        },
         enterprises=Organization.objects.filter(
             parent_id=user.organization_id, kind=OrgKind.ENTERPRISE
         ).order_by("name"),

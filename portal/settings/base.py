@@ -202,6 +202,8 @@ PORTAL: dict[str, Any] = {
     # Lists count exactly up to this many rows; larger scopes show a count up to this old.
     "LIST_COUNT_EXACT_UP_TO": int(os.environ.get("PORTAL_LIST_COUNT_EXACT_UP_TO", 10_000)),
     "LIST_COUNT_CACHE_SECONDS": 300,
+    # A search counts its matches up to this many (more: "over 1,000", refine the words).
+    "SEARCH_COUNT_UP_TO": 1_000,
     # What one organisation's users may upload in all (attachments they added, summed).
     "ORG_UPLOAD_QUOTA_BYTES": int(os.environ.get("PORTAL_ORG_UPLOAD_QUOTA_BYTES", 2 * 1024**3)),
     # The email outbox (apps.notifications.services): a pending email the hand-over to Celery

@@ -47,34 +47,34 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['enterprise', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_ent_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['enterprise', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_ent_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['park', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_park_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['park', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_park_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_dist_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_dist_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_muni_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_muni_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_prov_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_prov_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district_department', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_dist_dept_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_dist_dept_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal_department', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_muni_dept_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_muni_dept_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial_department', 'green_channel', 'feedback_due_at', 'reached_level', 'state'], name='req_prov_dept_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_prov_dept_waiting'),
         ),
     ]
