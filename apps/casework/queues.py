@@ -104,6 +104,10 @@ class NewestFirst(_Listing):
     def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
         return list(self.queryset[start:stop])
 
+    def parts(self) -> list[QuerySet[ServiceRequest]]:
+        """The whole list as querysets to read one after the other (for streaming it)."""
+        return [self.queryset]
+
 
 class WorkOrder(_Listing):
     def __init__(
@@ -145,6 +149,10 @@ class WorkOrder(_Listing):
 
     def count(self) -> int:  # type: ignore[override]
         return sum(self.sizes())
+
+    def parts(self) -> list[QuerySet[ServiceRequest]]:
+        """The whole list as querysets to read one after the other (for streaming it)."""
+        return [segment for _name, segment in self.segments]
 
     def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
         found: list[ServiceRequest] = []
