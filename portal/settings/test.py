@@ -4,7 +4,7 @@ DATABASE_URL)."""
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, MIDDLEWARE, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -20,3 +20,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test process, so that several runs on one machine never share a database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
 WHITENOISE_USE_FINDERS = True
+
+# Notes the URL pattern of every request a test makes, for `pytest --route-coverage`
+# (tests/route_coverage.py). First, so that it sees every request that reaches a view.
+MIDDLEWARE = ["tests.route_coverage.RouteRecorderMiddleware", *MIDDLEWARE]
