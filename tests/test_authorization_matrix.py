@@ -14,9 +14,9 @@ Each (route, method, persona) case checks:
   the API and a redirect to the login page from the pages for anonymous callers;
 - that the owner's world changed exactly when the persona may do what it asked (request
   states and versions, row counts, read marks), and that GET never changes anything;
-- that no response, by any route and with any status, names a request, an enterprise or a key
-  project the persona may not see, and that enterprise staff never receive internal notes or
-  files (their texts carry the marker `SECRET-`).
+- that no response, by any route and with any status, names a request, an enterprise, a key
+  project or a person the persona may not see, and that enterprise staff never receive internal
+  notes or files (their texts carry the marker `SECRET-`).
 
 The table: `ROWS` classifies every named route of the API, the pages, guidance and the
 platform; the Django admin is classified by a rule (`admin_rows`) that walks
@@ -65,7 +65,7 @@ from apps.guidance.models import Guidance, GuidanceAttachment
 from apps.notifications.models import Notification
 from apps.notifications.services import render as render_notification
 from apps.organizations import demo
-from apps.organizations.models import KeyProject, Organization, User
+from apps.organizations.models import KeyProject, Organization, OrgKind, User
 from tests.route_coverage import Route, all_routes
 
 # --- who asks -------------------------------------------------------------------------------------
@@ -505,12 +505,33 @@ ROWS: list[Row] = [
     Row(
         "request-act",
         "page",
+        variant="escalate",
         get=NOT_OFFERED,
         unsafe=form(
             Access(302, CASE_TIER, seen_by=SEES["case"], refused=302),
             lambda w: {"escalate-reason": "Up from the page"},
         ),
         kwargs=lambda w: {"pk": w.requests["case"].pk, "name": "escalate"},
+    ),
+    Row(
+        "request-act",
+        "page",
+        variant="assign",
+        get=NOT_OFFERED,
+        unsafe=form(
+            Access(302, only("district_supervisor", "admin"), seen_by=SEES["case"], refused=302),
+            lambda w: {"assign-assignee": w.users["officer_ps_msb2"].pk},
+        ),
+        kwargs=lambda w: {"pk": w.requests["case"].pk, "name": "assign"},
+    ),
+    # The form comes back with its error (400), for a supervisor with the people it may choose.
+    Row(
+        "request-act",
+        "page",
+        variant="assign, nobody chosen",
+        get=NOT_OFFERED,
+        unsafe=form(Access(400, SEES["case"], seen_by=SEES["case"], changes=NOBODY), lambda w: {}),
+        kwargs=lambda w: {"pk": w.requests["case"].pk, "name": "assign"},
     ),
     # An internal note or file from the owner is a form error (400).
     Row(
@@ -924,17 +945,38 @@ def _admin_objects(users: dict[str, User]) -> dict[str, Any]:
 
 def _forbidden_texts(world: World, persona: str) -> list[str]:
     """What must never reach this persona: references of requests it may not see, names of
-    enterprises (and their key projects) it may not know, and, for enterprise staff, anything
-    internal."""
+    enterprises (and their key projects) and of people it may not know, and, for enterprise
+    staff, anything internal."""
     texts = [sr.reference for key, sr in world.requests.items() if persona not in SEES[key]]
     for key in ALL_ENTERPRISES - KNOWS_ENTERPRISES[persona]:
         org = world.orgs[key]
         texts += [org.name, org.name_zh]
         for project in KeyProject.objects.filter(enterprise=org):
             texts += [project.name, *([project.name_zh] if project.name_zh else [])]
+    texts += [_name(user) for user in world.users.values() if not _may_know_of(persona, user)]
     if persona in ENTERPRISE_STAFF:
         texts.append(INTERNAL_MARKER)
     return texts
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _may_know_of(persona: str, user: User) -> bool:
+    """People are known within their jurisdiction (their province); enterprise staff are known
+    to their own enterprise and to the officials of their jurisdiction only."""
+    if persona == "admin" or user.organization is None:
+        return True
+    if persona == ANON:
+        return False
+    me = User.objects.get(username=PERSONAS[persona])
+    assert me.organization is not None
+    if me.organization.ancestor(OrgKind.PROVINCIAL) != user.organization.ancestor(OrgKind.PROVINCIAL):
+        return False
+    if persona in ENTERPRISE_STAFF and user.organization.kind == OrgKind.ENTERPRISE:
+        return user.organization_id == me.organization_id
+    return True
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -249,14 +249,9 @@ def _detail_context(
     ]
     assign_form = None
     if "assign" in available:
-        candidates = User.objects.filter(
-            is_active=True,
-            role__in=[Role.OFFICER, Role.LIAISON, Role.SUPERVISOR],
-            organization_id__in=[
-                o for o in (service_request.department_id, service_request.tier_authority_id) if o
-            ],
-        ).order_by("username")
-        assign_form = forms_in_error.get("assign") or forms.AssignForm(candidates=candidates, prefix="assign")
+        assign_form = forms_in_error.get("assign") or forms.AssignForm(
+            candidates=_assign_candidates(service_request), prefix="assign"
+        )
     return {
         "r": service_request,
         "tracker": _tracker(service_request),
@@ -285,6 +280,18 @@ def _detail_context(
     }
 
 
+def _assign_candidates(service_request: ServiceRequest) -> QuerySet[User]:
+    """Who the request may be given to: staff of the park, authority or department holding it
+    (the form offers no one else, also when it comes back with an error)."""
+    return User.objects.filter(
+        is_active=True,
+        role__in=[Role.OFFICER, Role.LIAISON, Role.SUPERVISOR],
+        organization_id__in=[
+            o for o in (service_request.department_id, service_request.tier_authority_id) if o
+        ],
+    ).order_by("username")
+
+
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
@@ -293,7 +300,7 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     user = _user(request)
     if name == "assign":
         form: Any = forms.AssignForm(
-            request.POST, candidates=User.objects.filter(is_active=True), prefix="assign"
+            request.POST, candidates=_assign_candidates(service_request), prefix="assign"
         )
     elif name == "green_channel":
         form = forms.GreenChannelForm(request.POST, prefix="green")
