@@ -373,6 +373,18 @@ ROWS: list[Row] = [
         only("district_supervisor", "admin"),
         lambda w: {"assignee": w.users["officer_ps_msb2"].pk},
     ),
+    # Somebody of another jurisdiction cannot be given the request, nor be named to the caller.
+    Row(
+        "api:request-assign",
+        "api",
+        variant="to Beijing",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(
+            Access(400, only("district_supervisor", "admin"), seen_by=SEES["case"]),
+            lambda w: {"assignee": w.users["officer_hd_station"].pk},
+        ),
+        kwargs=request_pk("case"),
+    ),
     # The admin is no tier's staff: it assigns, it does not claim.
     transition("api:request-claim", "case", only("routed_officer", "district_supervisor")),
     transition(
@@ -953,14 +965,12 @@ def _forbidden_texts(world: World, persona: str) -> list[str]:
         texts += [org.name, org.name_zh]
         for project in KeyProject.objects.filter(enterprise=org):
             texts += [project.name, *([project.name_zh] if project.name_zh else [])]
-    texts += [_name(user) for user in world.users.values() if not _may_know_of(persona, user)]
+    for user in world.users.values():
+        if not _may_know_of(persona, user):
+            texts += [user.get_username(), user.get_full_name()]
     if persona in ENTERPRISE_STAFF:
         texts.append(INTERNAL_MARKER)
     return texts
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _may_know_of(persona: str, user: User) -> bool:
@@ -1103,12 +1113,12 @@ def _cases() -> list[Case]:
 CASES = _cases()
 
 
-def _send(client: APIClient, case: Case, world: World) -> Any:
+def _send(client: APIClient, case: Case, world: World, data: dict[str, Any]) -> Any:
     path = case.path(world)
     call = getattr(client, case.method.lower())
     if case.method == "GET":
         return call(path)
-    return call(path, case.row.unsafe.payload(world), format=case.row.unsafe.format)
+    return call(path, data, format=case.row.unsafe.format)
 
 
 def _body(response: Any) -> str:
@@ -1136,7 +1146,8 @@ def test_matrix(world: World, db: None, case: Case) -> None:
     assert resolve(urlsplit(path).path).route == case.route, f"{path} does not reach {case.route}"
 
     before = world.baseline  # every case starts from the world as built (a rolled-back savepoint)
-    response = _send(world.client(persona), case, world)
+    sent = case.row.unsafe.payload(world) if case.method != "GET" else {}
+    response = _send(world.client(persona), case, world, sent)
     expected = access.status(persona, world, case.row.anonymous)
     body = _body(response)
     assert response.status_code == expected, (
@@ -1148,7 +1159,8 @@ def test_matrix(world: World, db: None, case: Case) -> None:
     if response.status_code == 302 and persona != "admin" and case.row.redirect_to:
         assert response["Location"].startswith(case.row.redirect_to), response["Location"]
 
-    leaked = [text for text in world.forbidden[persona] if text and text in body]
+    echoed = " ".join(str(value) for value in sent.values())  # a form may show what was typed
+    leaked = [text for text in world.forbidden[persona] if text and text in body and text not in echoed]
     assert not leaked, f"{case.method} {path} shows {persona} what it must not see: {leaked}"
 
     after = fingerprint(world)

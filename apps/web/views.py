@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -250,7 +250,7 @@ def _detail_context(
     assign_form = None
     if "assign" in available:
         assign_form = forms_in_error.get("assign") or forms.AssignForm(
-            candidates=_assign_candidates(service_request), prefix="assign"
+            candidates=selectors.assign_candidates(service_request), prefix="assign"
         )
     return {
         "r": service_request,
@@ -280,18 +280,6 @@ def _detail_context(
     }
 
 
-def _assign_candidates(service_request: ServiceRequest) -> QuerySet[User]:
-    """Who the request may be given to: staff of the park, authority or department holding it
-    (the form offers no one else, also when it comes back with an error)."""
-    return User.objects.filter(
-        is_active=True,
-        role__in=[Role.OFFICER, Role.LIAISON, Role.SUPERVISOR],
-        organization_id__in=[
-            o for o in (service_request.department_id, service_request.tier_authority_id) if o
-        ],
-    ).order_by("username")
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
@@ -300,7 +288,7 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     user = _user(request)
     if name == "assign":
         form: Any = forms.AssignForm(
-            request.POST, candidates=_assign_candidates(service_request), prefix="assign"
+            request.POST, candidates=selectors.assign_candidates(service_request), prefix="assign"
         )
     elif name == "green_channel":
         form = forms.GreenChannelForm(request.POST, prefix="green")
