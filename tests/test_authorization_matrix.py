@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
@@ -55,11 +56,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.casework import actions
 from apps.casework.models import Attachment, ServiceRequest
+from apps.casework.selectors import visible_requests
 from apps.deadlines import calendar
+from apps.deadlines.scan import scan
 from apps.guidance.demo import seed_guidance
 from apps.guidance.models import Guidance, GuidanceAttachment
 from apps.notifications.models import Notification
@@ -1188,3 +1192,17 @@ def test_internal_events_never_notify_enterprise_staff(world: World, db: None) -
     for notification in Notification.objects.filter(recipient__role="enterprise"):
         for language in ("en", "zh-hans"):
             assert INTERNAL_MARKER not in render_notification(notification, language), notification.pk
+
+
+def test_notifications_name_requests_only_to_people_who_may_see_them(world: World, db: None) -> None:
+    """Every notification of the world, and those of a scan long after every deadline
+    (reminders, breaches alerting the tier above, auto-close), goes to somebody who may open its
+    request; here with no supervisor at the municipal tier to oversee the district's breaches."""
+    User.objects.filter(username="supervisor_sz").update(is_active=False)
+    scan(timezone.now() + timedelta(days=30))
+    assert Notification.objects.filter(kind="deadline_breached").exists()
+    for notification in Notification.objects.exclude(request=None).select_related("recipient"):
+        recipient = notification.recipient
+        assert visible_requests(recipient).filter(pk=notification.request_id).exists(), (
+            f"{recipient.username} was told of {notification.params.get('reference')} ({notification.kind})"
+        )
