@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 # Two workers: the machines have two cores; each worker has its own test database.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# --route-coverage fails the run when a URL pattern was never requested (tests/route_coverage.py).
+PYTEST_ARGS ?= -n 2 --dist loadfile --route-coverage
 
 .PHONY: run test lint bench install migrate seed clean backup restore
 

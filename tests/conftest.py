@@ -15,6 +15,9 @@ from apps.casework.models import ServiceRequest
 from apps.organizations import demo
 from apps.organizations.models import Organization, User
 
+# `--route-coverage`: fail the run when a URL pattern was never requested (see the module).
+pytest_plugins = ["tests.route_coverage"]
+
 
 @pytest.fixture
 def orgs(db) -> dict[str, Organization]:

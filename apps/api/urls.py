@@ -7,6 +7,9 @@ app_name = "api"
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# No `….json` twin of every route: the API speaks JSON only, and the twins of the custom actions
+# answered 500 (the actions take no `format` argument). `?format=` still chooses a renderer.
+router.include_format_suffixes = False
 router.register("requests", views.RequestViewSet, basename="request")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("key-projects", views.KeyProjectViewSet, basename="key-project")

@@ -440,9 +440,8 @@ def _hand_to(service_request: ServiceRequest, assignee: User, now: datetime) -> 
 def assign(service_request: ServiceRequest, *, actor: User, assignee: User) -> ServiceRequest:
     transition = _guard(service_request, "assign", actor)
     if not rules.may_be_assigned(service_request, assignee):
-        message = _("%(user)s does not work for the tier that holds this request.") % {
-            "user": assignee.get_username()
-        }
+        # Not naming them: any user id can be sent, and who works where is not for everyone.
+        message = _("The person chosen does not work for the tier that holds this request.")
         raise InvalidInput(message, fields={"assignee": [message]})
     now = timezone.now()
     with transaction.atomic():

@@ -107,6 +107,15 @@ def get_visible_attachment(user: User, service_request: ServiceRequest, pk: Any)
         raise NotVisible(_("No such attachment.")) from None
 
 
+def assign_candidates(service_request: ServiceRequest) -> QuerySet[User]:
+    """Who the request may be given to: the staff of the park, authority or department that
+    holds it (`rules.may_be_assigned`), and nobody else is offered."""
+    holders = [o for o in (service_request.department_id, service_request.tier_authority_id) if o]
+    return User.objects.filter(
+        is_active=True, role__in=[Role.OFFICER, Role.LIAISON, Role.SUPERVISOR], organization_id__in=holders
+    ).order_by("username")
+
+
 # The API's name for each model transition a user can take.
 _TRANSITION_NAMES = {"return_to_lower_tier": "return", "set_green_channel": "green_channel"}
 

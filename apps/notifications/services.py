@@ -110,15 +110,15 @@ def tier_supervisors(service_request: ServiceRequest, tier: str) -> set[int]:
 
 
 def next_tier_up(service_request: ServiceRequest, tier: str) -> set[int]:
+    """The supervisors of the authority above: they oversee what happens below them. Its
+    officers see a request only once it reaches them, so they are not told of it before."""
     index = TIER_ORDER.index(tier)
     if index + 1 >= len(TIER_ORDER):
         return set()
     authority = service_request.authority_id_of(TIER_ORDER[index + 1])
     if authority is None:
         return set()
-    return _active(Q(organization_id=authority, role=Role.SUPERVISOR)) or _active(
-        Q(organization_id=authority, role=Role.OFFICER)
-    )
+    return _active(Q(organization_id=authority, role=Role.SUPERVISOR))
 
 
 def _enterprise_staff_ids(user_ids: Iterable[int]) -> set[int]:

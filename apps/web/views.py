@@ -251,14 +251,9 @@ def _detail_context(
     ]
     assign_form = None
     if "assign" in available:
-        candidates = User.objects.filter(
-            is_active=True,
-            role__in=[Role.OFFICER, Role.LIAISON, Role.SUPERVISOR],
-            organization_id__in=[
-                o for o in (service_request.department_id, service_request.tier_authority_id) if o
-            ],
-        ).order_by("username")
-        assign_form = forms_in_error.get("assign") or forms.AssignForm(candidates=candidates, prefix="assign")
+        assign_form = forms_in_error.get("assign") or forms.AssignForm(
+            candidates=selectors.assign_candidates(service_request), prefix="assign"
+        )
     return {
         "r": service_request,
         "tracker": _tracker(service_request),
@@ -295,7 +290,7 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     user = _user(request)
     if name == "assign":
         form: Any = forms.AssignForm(
-            request.POST, candidates=User.objects.filter(is_active=True), prefix="assign"
+            request.POST, candidates=selectors.assign_candidates(service_request), prefix="assign"
         )
     elif name == "green_channel":
         form = forms.GreenChannelForm(request.POST, prefix="green")

@@ -4,7 +4,14 @@ DATABASE_URL)."""
 import os
 
 from .base import *  # noqa: F403
-from .base import AUTHENTICATION_BACKENDS, DATABASES, REST_FRAMEWORK, VAR_DIR, broker_transport_options
+from .base import (
+    AUTHENTICATION_BACKENDS,
+    DATABASES,
+    MIDDLEWARE,
+    REST_FRAMEWORK,
+    VAR_DIR,
+    broker_transport_options,
+)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -35,3 +42,6 @@ AUTHENTICATION_BACKENDS = [
     "tests.auth_backends.LockoutBackendAllowingClientLogin",
     *AUTHENTICATION_BACKENDS[1:],
 ]
+# Notes the URL pattern of every request a test makes, for `pytest --route-coverage`
+# (tests/route_coverage.py). First, so that it sees every request that reaches a view.
+MIDDLEWARE = ["tests.route_coverage.RouteRecorderMiddleware", *MIDDLEWARE]
