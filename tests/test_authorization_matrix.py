@@ -122,7 +122,7 @@ def only(*personas: str) -> frozenset[str]:
 # --- what each persona may see in the world --------------------------------------------------------
 # World request → who may see it (the visibility rule, written out by hand).
 SEES: dict[str, frozenset[str]] = {
-    "draft": only("owner", "park_liaison", "district_supervisor", "admin"),
+    "draft": only("owner", "park_liaison", "admin"),
     "case": only(
         "owner",
         "park_liaison",
@@ -326,8 +326,36 @@ ROWS: list[Row] = [
     Row(
         "api:token",
         "public",
-        get=Access(405, EVERYONE),
+        # GET is no method of it; DELETE (revoking one's token) asks for a sign-in first.
+        get=Access(405, EVERYONE, codes={ANON: 401}),
         unsafe=Unsafe(Access(400, EVERYONE), lambda w: WRONG_PASSWORD),
+    ),
+    Row(
+        "api:logout-everywhere", "api", get=NOT_OFFERED, unsafe=Unsafe(Access(204, SIGNED_IN, changes=NOBODY))
+    ),
+    # --- the account page: each user's own password, language, token and sessions -----------------
+    Row("account", "page", get=READ, unsafe=PAGE_NO_WRITES),
+    Row(
+        "account-password",
+        "page",
+        get=READ,
+        unsafe=form(
+            Access(200, SIGNED_IN, changes=NOBODY),
+            lambda w: {"old_password": "wrong", "new_password1": "a", "new_password2": "b"},
+        ),
+    ),
+    Row(
+        "account-language",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(Access(302, SIGNED_IN, changes=NOBODY), lambda w: {"language": "zh-hans"}),
+    ),
+    Row("account-revoke-token", "page", get=NOT_OFFERED, unsafe=form(Access(302, SIGNED_IN, changes=NOBODY))),
+    Row(
+        "account-logout-everywhere",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(Access(302, SIGNED_IN, changes=NOBODY)),
     ),
     # --- API: the caller, figures, calendar -------------------------------------------------------
     Row("api:me", "api", get=READ, unsafe=NO_WRITES),
@@ -931,13 +959,25 @@ def build_world() -> World:
 
 def _admin_objects(users: dict[str, User]) -> dict[str, Any]:
     """One object of every model registered in the admin (creating those the world lacks)."""
+    from auditlog.models import LogEntry
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.utils import timezone
     from django_celery_beat.models import ClockedSchedule, CrontabSchedule, SolarSchedule
     from rest_framework.authtoken.models import Token
 
     from apps.deadlines.models import CalendarOverride, DeadlinePolicy
 
+    probe = {"user_agent": "matrix", "ip_address": "192.0.2.1", "http_accept": "*/*", "path_info": "/login/"}
+    AccessAttempt.objects.get_or_create(
+        username="matrix", defaults={**probe, "get_data": "", "post_data": "", "failures_since_start": 1}
+    )
+    AccessLog.objects.get_or_create(username="matrix", defaults=probe)
+    AccessFailureLog.objects.get_or_create(username="matrix", defaults=probe)
     Group.objects.get_or_create(name="Matrix group")
+    if not LogEntry.objects.exists():
+        LogEntry.objects.log_create(
+            Group.objects.get(name="Matrix group"), action=LogEntry.Action.CREATE, changes={}
+        )
     Token.objects.get_or_create(user=users["ent_pregene2"])
     CrontabSchedule.objects.get_or_create(minute="0", hour="3")
     SolarSchedule.objects.get_or_create(event="sunrise", latitude=22.7, longitude=114.3)
@@ -1032,11 +1072,18 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
 
 # --- what changed ----------------------------------------------------------------------------------
 def _counted_tables() -> list[str]:
+    """Every table but the records of sign-in attempts (django-axes), which every login, logout
+    and refused password adds to by design; the audit log is counted apart (fingerprint)."""
+    from auditlog.models import LogEntry
+
     return sorted(
         {
             m._meta.db_table
             for m in apps.get_models(include_auto_created=True)
-            if m is not Session and not m._meta.proxy and m._meta.managed
+            if m not in (Session, LogEntry)
+            and not m._meta.proxy
+            and m._meta.managed
+            and m._meta.app_label != "axes"
         }
     )
 
@@ -1047,6 +1094,8 @@ def fingerprint(world: World) -> dict[str, Any]:
     qn = connection.ops.quote_name
     requests, notifications = qn(ServiceRequest._meta.db_table), qn(Notification._meta.db_table)
     scalars = {f"rows in {table}": f"SELECT COUNT(*) FROM {qn(table)}" for table in _counted_tables()}
+    # Changes in the audit log, not its sign-in records (action 3, "access").
+    scalars["audit log changes"] = f"SELECT COUNT(*) FROM {qn('auditlog_logentry')} WHERE action <> 3"
     scalars["request versions"] = f"SELECT SUM(version) FROM {requests}"
     scalars["requests last changed"] = f"SELECT MAX(updated_at) FROM {requests}"
     scalars["owner's read notifications"] = (

@@ -252,6 +252,16 @@ def test_district_supervisor_oversees_park_tier_of_own_district_only(api, world)
     assert not can_read(boss, world.haidian_park)
 
 
+def test_unsent_drafts_stay_with_the_enterprise_and_its_park(api, make_request):
+    draft = make_request("ent_pregene", submit=False, title="Not ready to send")
+    for username in ("ent_pregene", "ent_pregene2", "liaison_sbip"):
+        assert can_read(api(username), draft), username
+    for username in ("supervisor_ps", "supervisor_sz", "supervisor_gd", "officer_ps_msb", "ent_ascentawits"):
+        assert not can_read(api(username), draft), username
+    actions.submit_request(draft, actor=draft.created_by)
+    assert can_read(api("supervisor_ps"), draft) and can_read(api("supervisor_sz"), draft)
+
+
 def test_enterprise_sees_own_request_after_it_moved_on(api, world):
     for username in ("ent_pregene", "ent_pregene2"):
         client = api(username)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from apps.organizations.models import OrgKind, Role, User, tier_index
 
 from .errors import NotVisible
-from .models import Attachment, Message, RequestEvent, RequestGroupObjectPermission, ServiceRequest
+from .models import Attachment, Message, RequestEvent, RequestGroupObjectPermission, ServiceRequest, State
 
 _AUTHORITY_COLUMN: dict[str, str] = {
     OrgKind.DISTRICT: "district",
@@ -25,7 +25,8 @@ def visibility_filter(user: User) -> Q | None:
     - enterprise staff: their enterprise's requests;
     - a park (liaison, park supervisor): every request of its enterprises;
     - an authority (district, municipal, provincial): its officers see what has reached its
-      tier; its supervisors oversee everything in their jurisdiction, lower tiers included;
+      tier; its supervisors oversee everything in their jurisdiction, lower tiers included,
+      except drafts nobody has sent yet;
     - a department: what was routed to it, which stays visible after the request moves on;
     - plus requests explicitly shared with the user's organisation.
     """
@@ -43,6 +44,9 @@ def visibility_filter(user: User) -> Q | None:
         scope = Q(**{f"{column}_id": org.pk})
         if user.role != Role.SUPERVISOR:
             scope &= Q(reached_level__gte=tier_index(org.kind))
+        else:
+            # An unsent draft is still the enterprise's (and its park's) own business.
+            scope &= ~Q(state=State.DRAFT)
     elif org.kind == OrgKind.DEPARTMENT and org.parent is not None:
         scope = Q(**{f"{_AUTHORITY_COLUMN[org.parent.kind]}_department_id": org.pk})
     else:
