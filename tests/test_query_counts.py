@@ -55,3 +55,36 @@ def test_pages_queries_do_not_grow_with_the_queue(make_request, users):
     for _ in range(10):
         make_request()
     assert queries_for(client, "/home/") == few
+
+
+def transition_queries(client, service_request, name: str, body: dict) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"/api/v1/requests/{service_request.pk}/{name}/", body, format="json")
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [("respond", {"body": "Received."}), ("escalate", {"reason": "Needs the district."})],
+)
+def test_a_transition_does_the_same_bounded_work_however_long_the_history(
+    api, make_request, users, name, body
+):
+    """A transition reads and writes a fixed set of rows: its query count does not grow with the
+    request's timeline, messages or earlier notifications, and stays small."""
+    from apps.casework import actions
+    from tests.conftest import fresh
+
+    client = api("liaison_sbip")
+    transition_queries(client, make_request(), name, body)  # fills the per-process caches (policy, types)
+    short = make_request()
+    long = make_request()
+    # Both in the same state (answered once, clock stopped), one with fifteen times the history.
+    actions.respond(fresh(short), actor=users["liaison_sbip"], body="First answer")
+    for n in range(15):
+        actions.add_message(fresh(long), actor=users["ent_pregene"], body=f"Follow-up {n}")
+        actions.respond(fresh(long), actor=users["liaison_sbip"], body=f"Answer {n}")
+    first = transition_queries(client, short, name, body)
+    assert transition_queries(client, long, name, body) == first
+    assert first <= 40, f"{name} took {first} queries"

@@ -28,6 +28,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test process, so that several runs on one machine never share a database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
 WHITENOISE_USE_FINDERS = True
+# Find static files per request instead of scanning all of them (~7,000 with the API docs'
+# assets) for every test client: the scan cost 140 ms a client.
+WHITENOISE_AUTOREFRESH = True
 
 # The throttles run, counting in the locmem cache above, at rates no test reaches by accident;
 # tests/test_throttling.py lowers them to see a 429.
