@@ -3,15 +3,11 @@ admin work under it without a single violation the browser reports."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Runs before any page script (Playwright injects it outside the page's CSP) and records each
@@ -22,17 +18,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Browser:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
