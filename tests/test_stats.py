@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 
 from apps.casework import actions
 from apps.deadlines.scan import scan
@@ -115,3 +116,26 @@ def test_figures_are_refused_to_enterprises_and_liaisons(api):
 def test_bad_periods_are_a_400(api):
     assert stats(api, "supervisor_ps", since="yesterday").status_code == 400
     assert stats(api, "supervisor_ps", since="2026-11-30", until="2026-11-01").status_code == 400
+
+
+def test_figures_are_kept_for_a_minute_per_organisation_period_and_language(known_visits, api, make_request):
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    cache.clear()
+    with override_settings(PORTAL={**settings.PORTAL, "FIGURES_CACHE_SECONDS": 60}):
+        first = stats(api, "supervisor_sbip").json()
+        with time_machine.travel(at("2026-11-25 10:00"), tick=False):
+            make_request(title="E")
+        # Within the minute the same figures come back; another period is computed afresh.
+        assert stats(api, "supervisor_sbip").json() == first
+        assert stats(api, "supervisor_sbip", since="2026-10-01").json() != first
+        with time_machine.travel(at("2026-11-27 10:00"), tick=False):
+            chinese = api("supervisor_sbip").get(
+                "/api/v1/stats/",
+                {"since": "2026-09-01", "until": "2026-11-30"},
+                HTTP_ACCEPT_LANGUAGE="zh-hans",
+            )
+        assert chinese.json()["units"] != first["units"]  # names in Chinese: not the English copy
+    cache.clear()
+    assert stats(api, "supervisor_sbip").json() != first

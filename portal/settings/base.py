@@ -210,6 +210,8 @@ PORTAL: dict[str, Any] = {
     "LIST_COUNT_CACHE_SECONDS": 300,
     # A search counts its matches up to this many (more: "over 1,000", refine the words).
     "SEARCH_COUNT_UP_TO": 1_000,
+    # Service figures are kept this long per organisation and period (0: computed every time).
+    "FIGURES_CACHE_SECONDS": int(os.environ.get("PORTAL_FIGURES_CACHE_SECONDS", 60)),
     # What one organisation's users may upload in all (attachments they added, summed).
     "ORG_UPLOAD_QUOTA_BYTES": int(os.environ.get("PORTAL_ORG_UPLOAD_QUOTA_BYTES", 2 * 1024**3)),
     # The email outbox (apps.notifications.services): a pending email the hand-over to Celery

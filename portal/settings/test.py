@@ -8,6 +8,7 @@ from .base import (
     AUTHENTICATION_BACKENDS,
     DATABASES,
     MIDDLEWARE,
+    PORTAL,
     REST_FRAMEWORK,
     VAR_DIR,
     broker_transport_options,
@@ -48,3 +49,7 @@ AUTHENTICATION_BACKENDS = [
 # Notes the URL pattern of every request a test makes, for `pytest --route-coverage`
 # (tests/route_coverage.py). First, so that it sees every request that reaches a view.
 MIDDLEWARE = ["tests.route_coverage.RouteRecorderMiddleware", *MIDDLEWARE]
+
+# Figures computed afresh for every call, so that a test sees the effect of what it just did
+# (tests/test_stats.py checks the cache itself).
+PORTAL = {**PORTAL, "FIGURES_CACHE_SECONDS": 0}
