@@ -88,3 +88,22 @@ def test_a_transition_does_the_same_bounded_work_however_long_the_history(
     first = transition_queries(client, short, name, body)
     assert transition_queries(client, long, name, body) == first
     assert first <= 40, f"{name} took {first} queries"
+
+
+@pytest.mark.parametrize("username", ["ent_pregene", "liaison_sbip", "supervisor_ps"])
+def test_list_queries_do_not_grow_with_the_page_size(api, make_request, users, username):
+    """Newest first: the same queries for a page of 1 and a page of 100. In work order a page
+    reads each of the five segments it spans with one query, so it may take up to four more,
+    never one per row."""
+    from apps.casework import actions
+    from tests.conftest import fresh
+
+    client = api(username)
+    for n in range(8):
+        made = make_request()
+        if n % 2:
+            actions.respond(fresh(made), actor=users["liaison_sbip"], body="Answered")  # not waiting
+    small = queries_for(client, "/api/v1/requests/?ordering=newest&page_size=1")
+    assert queries_for(client, "/api/v1/requests/?ordering=newest&page_size=100") == small
+    small = queries_for(client, "/api/v1/requests/?page_size=1")
+    assert small <= queries_for(client, "/api/v1/requests/?page_size=100") <= small + 4
