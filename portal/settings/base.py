@@ -103,7 +103,9 @@ SQLITE_OPTIONS = {
     "timeout": 30,
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-        "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY; "
+        # Reads come from the memory-mapped file (up to 4 GiB), pages the kernel shares between all
+        # web processes; each connection's private cache stays small (16 MiB).
+        "PRAGMA cache_size=-16384; PRAGMA mmap_size=4294967296; PRAGMA temp_store=MEMORY; "
         # Planner statistics, refreshed when SQLite finds them missing or stale (bounded work).
         "PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;"
     ),
