@@ -181,18 +181,28 @@ class ServiceRequest(FSMModelMixin, models.Model):
             models.Index(fields=["provincial_department", "-created_at"], name="req_provincial_dept"),
             models.Index(fields=["assignee", "state"], name="req_assignee_state"),
             models.Index(fields=["state", "feedback_due_at"], name="req_state_due"),
-            # Per scope: lists filtered by state (and their counts) walk one range newest first;
-            # the work order reads the requests waiting for feedback, overdue and green channel
-            # first, from a small index over just those (apps/casework/queues.py).
+            # Per scope: lists filtered by state, or by state and category, and their counts read
+            # one range of an index; the work order reads the requests waiting for feedback,
+            # overdue and green channel first, from a small index over just those
+            # (apps/casework/queues.py).
             *[
                 models.Index(
-                    fields=[column, "state", "created_at", "reached_level"], name=f"req_{short}_state"
+                    fields=[column, "state", "category", "created_at", "reached_level"],
+                    name=f"req_{short}_state",
                 )
                 for column, short in SCOPE_COLUMNS
             ],
             *[
                 models.Index(
-                    fields=[column, "green_channel", "feedback_due_at", "id", "reached_level", "state"],
+                    fields=[
+                        column,
+                        "green_channel",
+                        "feedback_due_at",
+                        "id",
+                        "reached_level",
+                        "state",
+                        "category",
+                    ],
                     name=f"req_{short}_waiting",
                     condition=models.Q(feedback_due_at__isnull=False),
                 )

@@ -15,66 +15,66 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['enterprise', 'state', 'created_at', 'reached_level'], name='req_ent_state'),
+            index=models.Index(fields=['enterprise', 'state', 'category', 'created_at', 'reached_level'], name='req_ent_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['park', 'state', 'created_at', 'reached_level'], name='req_park_state'),
+            index=models.Index(fields=['park', 'state', 'category', 'created_at', 'reached_level'], name='req_park_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['district', 'state', 'created_at', 'reached_level'], name='req_dist_state'),
+            index=models.Index(fields=['district', 'state', 'category', 'created_at', 'reached_level'], name='req_dist_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['municipal', 'state', 'created_at', 'reached_level'], name='req_muni_state'),
+            index=models.Index(fields=['municipal', 'state', 'category', 'created_at', 'reached_level'], name='req_muni_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['provincial', 'state', 'created_at', 'reached_level'], name='req_prov_state'),
+            index=models.Index(fields=['provincial', 'state', 'category', 'created_at', 'reached_level'], name='req_prov_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['district_department', 'state', 'created_at', 'reached_level'], name='req_dist_dept_state'),
+            index=models.Index(fields=['district_department', 'state', 'category', 'created_at', 'reached_level'], name='req_dist_dept_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['municipal_department', 'state', 'created_at', 'reached_level'], name='req_muni_dept_state'),
+            index=models.Index(fields=['municipal_department', 'state', 'category', 'created_at', 'reached_level'], name='req_muni_dept_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(fields=['provincial_department', 'state', 'created_at', 'reached_level'], name='req_prov_dept_state'),
+            index=models.Index(fields=['provincial_department', 'state', 'category', 'created_at', 'reached_level'], name='req_prov_dept_state'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['enterprise', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_ent_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['enterprise', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_ent_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['park', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_park_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['park', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_park_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_dist_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_dist_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_muni_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_muni_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_prov_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_prov_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_dist_dept_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['district_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_dist_dept_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_muni_dept_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['municipal_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_muni_dept_waiting'),
         ),
         migrations.AddIndex(
             model_name='servicerequest',
-            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state'], name='req_prov_dept_waiting'),
+            index=models.Index(condition=models.Q(('feedback_due_at__isnull', False)), fields=['provincial_department', 'green_channel', 'feedback_due_at', 'id', 'reached_level', 'state', 'category'], name='req_prov_dept_waiting'),
         ),
     ]
