@@ -1,0 +1,55 @@
+"""The API keeps to its OpenAPI schema: what the fuzz tests (`test_fuzz_api.py`) found, pinned
+down one by one, and the standard error answers the schema documents on every operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+DEADLINE = "/api/v1/calendar/deadline/"
+
+
+@pytest.fixture(scope="module")
+def openapi(django_db_blocker) -> dict[str, Any]:
+    with django_db_blocker.unblock():
+        return Client().get("/api/schema/", {"format": "json"}).json()
+
+
+def operations(openapi: dict[str, Any]):
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_the_errors_it_can_answer_with(openapi):
+    schemas = openapi["components"]["schemas"]
+    assert {"Error", "ValidationError"} <= set(schemas)
+    for path, method, operation in operations(openapi):
+        responses = operation["responses"]
+        label = f"{method.upper()} {path}"
+        assert "429" in responses, label
+        assert "Retry-After" in responses["429"]["headers"], label
+        if operation.get("security"):
+            assert {"401", "403"} <= set(responses), label
+        if "{" in path:
+            assert "404" in responses, label
+        if method == "post":
+            assert "400" in responses, label
+        for code, response in responses.items():
+            if code.startswith("4"):
+                assert response["description"], (label, code)
+                (content,) = response["content"].values()
+                expected = "ValidationError" if code == "400" else "Error"
+                assert content["schema"]["$ref"] == f"#/components/schemas/{expected}", (label, code)
+    # Signing in needs no credentials: nothing there answers 401.
+    assert "401" not in openapi["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+
+
+def test_a_view_keeps_its_own_description_of_an_error(openapi):
+    escalate = openapi["paths"]["/api/v1/requests/{id}/escalate/"]["post"]["responses"]
+    assert escalate["409"]["description"].startswith("Not allowed from the request's current state")
+    assert escalate["404"]["description"] == "No such request, or not visible to you."
