@@ -25,6 +25,17 @@ def operations(openapi: dict[str, Any]):
             yield path, method, operation
 
 
+def test_a_request_without_a_department_says_null_as_the_schema_allows(api, make_request, openapi):
+    draft = make_request(submit=False)
+    client = api("ent_pregene")
+    detail = client.get(f"/api/v1/requests/{draft.pk}/").json()
+    (listed,) = client.get("/api/v1/requests/").json()["results"]
+    assert detail["department"] is None and detail["department_name"] is None
+    assert listed["department_name"] is None
+    for name in ("Request", "RequestDetail"):
+        assert openapi["components"]["schemas"][name]["properties"]["department_name"]["nullable"] is True
+
+
 def test_every_operation_documents_the_errors_it_can_answer_with(openapi):
     schemas = openapi["components"]["schemas"]
     assert {"Error", "ValidationError"} <= set(schemas)

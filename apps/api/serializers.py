@@ -92,7 +92,9 @@ class MeSerializer(serializers.ModelSerializer):
 class RequestSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     park_name = serializers.CharField(source="park.name", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, allow_null=True, default=None
+    )
     assignee_name = serializers.SerializerMethodField()
     created_by_name = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
