@@ -36,6 +36,43 @@ def test_a_request_without_a_department_says_null_as_the_schema_allows(api, make
         assert openapi["components"]["schemas"][name]["properties"]["department_name"]["nullable"] is True
 
 
+@pytest.mark.parametrize(
+    "received_at",
+    [
+        # Before 1901 Shanghai's offset was +08:05:43, which an RFC 3339 date-time cannot write.
+        "0088-01-11T11:18:58-20:51",
+        "1900-06-01T10:00:00+08:00",
+        # The next working day after this one is past what dates can hold.
+        "9999-12-31T10:00:00+08:00",
+    ],
+)
+def test_a_deadline_far_outside_the_calendar_is_refused_not_misanswered(api, users, received_at):
+    response = api("ent_pregene").get(DEADLINE, {"received_at": received_at})
+    assert response.status_code == 400
+    assert "received_at" in response.json()
+
+
+def test_a_deadline_within_the_supported_years_is_answered(api, users):
+    response = api("ent_pregene").get(DEADLINE, {"received_at": "1970-01-05T10:00:00+08:00"})
+    assert response.status_code == 200
+    assert response.json()["due_at"] == "1970-01-06T18:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "0001-01-01", "until": "0001-01-03"},
+        {"until": "9999-12-31"},
+        {"since": "1900-01-01T00:00:00+08:00", "until": "1900-02-01"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/v1/stats/", "/api/v1/stats/export.csv"])
+def test_service_figures_for_a_period_outside_the_supported_years_are_a_400(api, users, path, params):
+    response = api("supervisor_ps").get(path, params)
+    assert response.status_code == 400
+    assert set(response.json()) & {"since", "until"}
+
+
 def test_every_operation_documents_the_errors_it_can_answer_with(openapi):
     schemas = openapi["components"]["schemas"]
     assert {"Error", "ValidationError"} <= set(schemas)
