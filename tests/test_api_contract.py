@@ -73,6 +73,28 @@ def test_service_figures_for_a_period_outside_the_supported_years_are_a_400(api,
     assert set(response.json()) & {"since", "until"}
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/requests/abc/"),
+        ("get", "/api/v1/requests/%C3%A6J/timeline/"),
+        ("post", "/api/v1/notifications/x/read/"),
+        ("get", "/api/v1/no-such-collection/"),
+    ],
+)
+def test_an_api_address_that_matches_no_view_is_a_json_404(api, users, method, path):
+    response = getattr(api("ent_pregene"), method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_page_address_that_matches_nothing_is_still_a_page(users):
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
 def test_every_operation_documents_the_errors_it_can_answer_with(openapi):
     schemas = openapi["components"]["schemas"]
     assert {"Error", "ValidationError"} <= set(schemas)
