@@ -95,6 +95,15 @@ def test_a_page_address_that_matches_nothing_is_still_a_page(users):
     assert response["Content-Type"].startswith("text/html")
 
 
+def test_a_body_in_a_format_no_parser_reads_is_a_documented_415(api, make_request, openapi):
+    service_request = make_request()
+    response = api("liaison_sbip").post(
+        f"/api/v1/requests/{service_request.pk}/messages/", b"body=hello", content_type="text/x-unknown"
+    )
+    assert response.status_code == 415
+    assert "415" in openapi["paths"]["/api/v1/requests/{id}/messages/"]["post"]["responses"]
+
+
 def test_every_operation_documents_the_errors_it_can_answer_with(openapi):
     schemas = openapi["components"]["schemas"]
     assert {"Error", "ValidationError"} <= set(schemas)
@@ -108,7 +117,7 @@ def test_every_operation_documents_the_errors_it_can_answer_with(openapi):
         if "{" in path:
             assert "404" in responses, label
         if method == "post":
-            assert "400" in responses, label
+            assert {"400", "415"} <= set(responses), label
         for code, response in responses.items():
             if code.startswith("4"):
                 assert response["description"], (label, code)

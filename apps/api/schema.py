@@ -1,9 +1,11 @@
 """The error answers every operation can give, documented once for the whole schema.
 
-A drf-spectacular postprocessing hook: each operation gets the standard 4xx responses that can
-happen to it (keeping any description a view gave), each with the JSON body the exception
-handler (`apps.api.errors`) and DRF write, so that clients and the fuzz tests can rely on the
-schema listing every status the API answers with.
+A drf-spectacular postprocessing hook gives each operation the standard 4xx answers that can
+happen to it: 400 for input (bodies and query parameters), 401 and 403 where signing in is
+required, 404 for paths with ids and for pages past the last, 415 for bodies, and 429 everywhere
+(throttling may apply to any view). A description a view gave is kept; every one gets the JSON
+body that the exception handler (`apps.api.errors`) and DRF write. Clients, and the fuzz tests,
+can then rely on the schema listing every status the API answers with.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ _DESCRIPTIONS = {
     "403": "Signed in, but not allowed to do this.",
     "404": "No such object, or not visible to you.",
     "409": "Not allowed from the request's current state, or it changed meanwhile.",
+    "415": "A body in a format the operation does not read (see its request content types).",
     "429": "Too many requests: try again after the number of seconds in `Retry-After`.",
 }
 
@@ -52,7 +55,7 @@ _DESCRIPTIONS = {
 def _requires_authentication(operation: dict[str, Any]) -> bool:
     # drf-spectacular lists the accepted schemes, and an empty requirement ({}) when signing
     # in is optional; no list at all means the operation authenticates nobody.
-    requirements = operation.get("security")
+    requirements = operation.get("security") or []
     return bool(requirements) and all(requirements)
 
 
@@ -61,6 +64,8 @@ def _error_codes(method: str, operation: dict[str, Any]) -> set[str]:
     codes = {"429"}  # any view may be throttled
     if method not in _READ_METHODS or any(p.get("in") == "query" for p in parameters):
         codes.add("400")
+    if method not in _READ_METHODS:
+        codes.add("415")  # DRF reads any body sent, whatever the operation expects
     if _requires_authentication(operation):
         codes |= {"401", "403"}
     # A path names an object that may not exist; a page number may be past the last page.
@@ -69,7 +74,9 @@ def _error_codes(method: str, operation: dict[str, Any]) -> set[str]:
     return codes
 
 
-def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+def document_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, body in _SCHEMAS.items():
         schemas.setdefault(name, body)
@@ -85,9 +92,9 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                     continue
                 if not response.get("description"):
                     response["description"] = _DESCRIPTIONS[code]
-                body = VALIDATION_ERROR if code == "400" else ERROR
+                component = VALIDATION_ERROR if code == "400" else ERROR
                 response.setdefault(
-                    "content", {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}}
+                    "content", {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}
                 )
             if "429" in responses:
                 responses["429"].setdefault(
