@@ -95,6 +95,33 @@ def test_a_page_address_that_matches_nothing_is_still_a_page(users):
     assert response["Content-Type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("path", ["/api/v1/requests/", "/api/v1/requests/export.csv"])
+@pytest.mark.parametrize("query", ["overdue=-6924", "overdue=maybe", "green_channel=sometimes"])
+def test_a_yes_or_no_filter_refuses_anything_but_true_or_false(api, make_request, path, query):
+    # It used to be read as "no filter", so the answer listed everything.
+    make_request()
+    response = api("liaison_sbip").get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.json()
+
+
+@pytest.mark.parametrize("value", ["true", "false", "True", "1", "0", ""])
+def test_a_yes_or_no_filter_still_reads_true_and_false(api, make_request, value):
+    make_request()
+    for path in ("/api/v1/requests/", "/api/v1/requests/export.csv"):
+        assert api("liaison_sbip").get(path, {"overdue": value, "green_channel": value}).status_code == 200
+
+
+def test_the_request_page_shows_a_bad_yes_or_no_filter_as_a_form_error(users, make_request):
+    make_request()
+    client = Client()
+    client.force_login(users["liaison_sbip"])
+    good = client.get("/requests/", {"green_channel": "true"})
+    assert good.status_code == 200 and b'role="alert"' not in good.content
+    bad = client.get("/requests/", {"green_channel": "sometimes"})
+    assert bad.status_code == 200 and b'role="alert"' in bad.content
+
+
 def test_a_body_in_a_format_no_parser_reads_is_a_documented_415(api, make_request, openapi):
     service_request = make_request()
     response = api("liaison_sbip").post(
