@@ -122,6 +122,27 @@ def test_the_request_page_shows_a_bad_yes_or_no_filter_as_a_form_error(users, ma
     assert bad.status_code == 200 and b'role="alert"' in bad.content
 
 
+@pytest.mark.parametrize("path", ["/api/v1/requests/", "/api/v1/notifications/", "/api/v1/guidance/"])
+@pytest.mark.parametrize("page_size", ["null", "abc", "0", "-5", "", "2.5"])
+def test_a_page_size_that_is_not_a_whole_number_from_one_is_a_400(api, users, path, page_size):
+    # DRF quietly used the default, so the client got pages of another size than it asked for.
+    response = api("liaison_sbip").get(path, {"page_size": page_size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()
+
+
+def test_a_page_size_within_bounds_is_used_and_a_larger_one_gets_the_maximum(api, make_request, openapi):
+    for _n in range(3):
+        make_request()
+    client = api("liaison_sbip")
+    assert len(client.get("/api/v1/requests/", {"page_size": "2"}).json()["results"]) == 2
+    assert len(client.get("/api/v1/requests/", {"page_size": str(10**30)}).json()["results"]) == 3
+    (page_size,) = (
+        p for p in openapi["paths"]["/api/v1/requests/"]["get"]["parameters"] if p["name"] == "page_size"
+    )
+    assert page_size["schema"] == {"type": "integer", "minimum": 1}
+
+
 def test_a_body_in_a_format_no_parser_reads_is_a_documented_415(api, make_request, openapi):
     service_request = make_request()
     response = api("liaison_sbip").post(
