@@ -24,6 +24,7 @@ code documented there.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -60,10 +61,12 @@ ROLES: dict[str, str] = {
     "admin": "admin",
 }
 
-# Generated cases per operation (on top of the examples in the schema, if any).
-EXAMPLES_PER_ROLE = 12
-EXAMPLES_ANONYMOUS = 5
-EXAMPLES_SIGNING_IN = 25
+# Generated cases per operation (on top of the examples in the schema, if any). A deeper run
+# than CI's, another seed: FUZZ_EXAMPLES=200 FUZZ_SEED=7 pytest tests/test_fuzz_api.py
+EXAMPLES_PER_ROLE = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES_ANONYMOUS = max(EXAMPLES_PER_ROLE // 2, 5)
+EXAMPLES_SIGNING_IN = 2 * EXAMPLES_PER_ROLE
+SEED = int(os.environ.get("FUZZ_SEED", "20261123"))
 
 # What every response is checked for. Not `positive_data_acceptance`: schema-valid input meets
 # the state of the world (a 409 for a closed request, a 400 for a blank title is the point).
@@ -80,7 +83,7 @@ CHECKS = [
 def _config(max_examples: int, **extra: Any) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
-            "seed": 20261123,
+            "seed": SEED,
             "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
             "suppress-health-check": ["all"],
             "generation": {
