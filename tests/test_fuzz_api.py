@@ -62,7 +62,8 @@ ROLES: dict[str, str] = {
 }
 
 # Generated cases per operation (on top of the examples in the schema, if any). A deeper run
-# than CI's, another seed: FUZZ_EXAMPLES=200 FUZZ_SEED=7 pytest tests/test_fuzz_api.py
+# than CI's, with another seed and schemathesis' boundary values (its coverage phase):
+# FUZZ_EXAMPLES=100 FUZZ_SEED=7 FUZZ_COVERAGE=1 pytest tests/test_fuzz_api.py -p no:xdist
 EXAMPLES_PER_ROLE = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 EXAMPLES_ANONYMOUS = max(EXAMPLES_PER_ROLE // 2, 5)
 EXAMPLES_SIGNING_IN = 2 * EXAMPLES_PER_ROLE
@@ -95,7 +96,7 @@ def _config(max_examples: int, **extra: Any) -> schemathesis.Config:
             },
             "phases": {
                 "examples": {"enabled": True},
-                "coverage": {"enabled": False},
+                "coverage": {"enabled": os.environ.get("FUZZ_COVERAGE") == "1"},
                 "fuzzing": {"enabled": True},
                 "stateful": {"enabled": False},
             },
