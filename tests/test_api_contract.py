@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+
+from apps.casework import actions, uploads
+from apps.casework.models import Attachment
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +154,66 @@ def test_a_body_in_a_format_no_parser_reads_is_a_documented_415(api, make_reques
     )
     assert response.status_code == 415
     assert "415" in openapi["paths"]["/api/v1/requests/{id}/messages/"]["post"]["responses"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/requests/export.csv", "/api/v1/stats/export.csv"])
+def test_a_csv_export_answers_a_client_that_accepts_only_csv(api, make_request, path):
+    # DRF knows no CSV renderer, so `Accept: text/csv` was a 406 Not Acceptable.
+    make_request()
+    response = api("supervisor_ps").get(path, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+
+
+def test_an_export_error_is_json_whatever_the_client_accepts(api, users):
+    for accept in ("text/csv", "text/html"):
+        refused = api("ent_pregene").get("/api/v1/stats/export.csv", HTTP_ACCEPT=accept)
+        assert refused.status_code == 403 and refused["Content-Type"] == "application/json"
+        bad = api("ent_pregene").get("/api/v1/requests/export.csv?overdue=x", HTTP_ACCEPT=accept)
+        assert bad.status_code == 400 and bad["Content-Type"] == "application/json"
+
+
+def test_an_attachment_downloads_whatever_the_client_accepts_as_a_documented_type(
+    api, make_request, openapi, settings, tmp_path
+):
+    settings.PRIVATE_UPLOAD_ROOT = tmp_path
+    storage_field = Attachment._meta.get_field("file")
+    configured = storage_field.storage
+    storage_field.storage = storage_field._storage_callable()
+    try:
+        service_request = make_request()
+        attachment = actions.add_attachment(
+            service_request,
+            actor=service_request.created_by,
+            upload=SimpleUploadedFile("notes.txt", b"Minutes.\n", content_type="application/pdf"),
+        )
+        url = f"/api/v1/requests/{service_request.pk}/attachments/{attachment.pk}/download/"
+        for accept in ("text/plain", "application/pdf", "*/*"):
+            response = api("ent_pregene").get(url, HTTP_ACCEPT=accept)
+            assert response.status_code == 200, accept
+            assert response["Content-Type"] == "text/plain"
+    finally:
+        storage_field.storage = configured
+    documented = openapi["paths"]["/api/v1/requests/{id}/attachments/{attachment_id}/download/"]["get"]
+    assert "text/plain" in documented["responses"]["200"]["content"]
+
+
+def test_every_type_an_upload_is_recognised_as_is_documented_for_its_download(openapi):
+    documented = openapi["paths"]["/api/v1/requests/{id}/attachments/{attachment_id}/download/"]["get"]
+    assert set(documented["responses"]["200"]["content"]) == set(uploads.CONTENT_TYPES)
+    samples = {
+        "a.pdf": b"%PDF-1.4\n",
+        "a.png": b"\x89PNG\r\n\x1a\n" + b"0" * 16,
+        "a.jpg": b"\xff\xd8\xff\xe0" + b"0" * 16,
+        "a.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 16,
+        "a.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 16,
+        "a.ppt": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 16,
+        "a.txt": "说明".encode(),
+        "a.csv": b"a,b\n1,2\n",
+    }
+    for name, content in samples.items():
+        kind = uploads.sniff(SimpleUploadedFile(name, content), name)
+        assert kind is not None and kind[0] in uploads.CONTENT_TYPES, name
 
 
 def test_every_operation_documents_the_errors_it_can_answer_with(openapi):

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import (
@@ -36,6 +37,7 @@ from apps.stats import figures
 
 from . import exports
 from . import serializers as s
+from .negotiation import FileNegotiation, answers_with_a_file
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid input, with a message per field."),
@@ -239,7 +241,12 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(description="The file."),
+            **{
+                (200, content_type): OpenApiResponse(
+                    response=OpenApiTypes.BINARY, description="The file, as the type its content showed."
+                )
+                for content_type in uploads.CONTENT_TYPES
+            },
             404: _ERRORS[404],
         }
     )
@@ -250,6 +257,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         url_name="attachment-download",
         pagination_class=None,
         filterset_class=None,
+        content_negotiation_class=FileNegotiation,
     )
     def download(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
         service_request = self.get_object()
@@ -426,8 +434,13 @@ REQUEST_EXPORT_COLUMNS = [
         OpenApiParameter("assignee", str, enum=["me", "none"]),
         OpenApiParameter("search", str, description="Reference, or words of the title or description."),
     ],
-    responses={(200, "text/csv"): OpenApiResponse(description="The filtered list as CSV (UTF-8 with BOM).")},
+    responses={
+        (200, "text/csv"): OpenApiResponse(
+            response=OpenApiTypes.STR, description="The filtered list as CSV (UTF-8 with BOM)."
+        )
+    },
 )
+@answers_with_a_file
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def export_requests(request: Request) -> StreamingHttpResponse:
@@ -450,10 +463,13 @@ def export_requests(request: Request) -> StreamingHttpResponse:
 @extend_schema(
     parameters=[s.StatsQuerySerializer],
     responses={
-        (200, "text/csv"): OpenApiResponse(description="The figures per tier and department as CSV."),
+        (200, "text/csv"): OpenApiResponse(
+            response=OpenApiTypes.STR, description="The figures per tier and department as CSV."
+        ),
         403: _ERRORS[403],
     },
 )
+@answers_with_a_file
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def export_stats(request: Request) -> StreamingHttpResponse:
