@@ -216,6 +216,14 @@ def test_every_type_an_upload_is_recognised_as_is_documented_for_its_download(op
         assert kind is not None and kind[0] in uploads.CONTENT_TYPES, name
 
 
+def test_a_json_operation_documents_406_for_an_accept_it_cannot_answer(api, users, openapi):
+    response = api("ent_pregene").get("/api/v1/requests/", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 406
+    assert "406" in openapi["paths"]["/api/v1/requests/"]["get"]["responses"]
+    for path in ("/api/v1/requests/export.csv", "/api/v1/stats/export.csv"):
+        assert "406" not in openapi["paths"][path]["get"]["responses"]
+
+
 def test_every_operation_documents_the_errors_it_can_answer_with(openapi):
     schemas = openapi["components"]["schemas"]
     assert {"Error", "ValidationError"} <= set(schemas)

@@ -2,10 +2,11 @@
 
 A drf-spectacular postprocessing hook gives each operation the standard 4xx answers that can
 happen to it: 400 for input (bodies and query parameters), 401 and 403 where signing in is
-required, 404 for paths with ids and for pages past the last, 415 for bodies, and 429 everywhere
-(throttling may apply to any view). A description a view gave is kept; every one gets the JSON
-body that the exception handler (`apps.api.errors`) and DRF write. Clients, and the fuzz tests,
-can then rely on the schema listing every status the API answers with.
+required, 404 for paths with ids and for pages past the last, 406 where the answer is JSON
+(an `Accept` that excludes it), 415 for bodies, and 429 everywhere (throttling may apply to any
+view). A description a view gave is kept; every one gets the JSON body that the exception
+handler (`apps.api.errors`) and DRF write. Clients, and the fuzz tests, can then rely on the
+schema listing every status the API answers with.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ _DESCRIPTIONS = {
     "401": "Not signed in: no credentials, or a token or session that is not valid.",
     "403": "Signed in, but not allowed to do this.",
     "404": "No such object, or not visible to you.",
+    "406": "The `Accept` header asks for a format this operation does not answer in (JSON).",
     "409": "Not allowed from the request's current state, or it changed meanwhile.",
     "415": "A body in a format the operation does not read (see its request content types).",
     "429": "Too many requests: try again after the number of seconds in `Retry-After`.",
@@ -59,6 +61,14 @@ def _requires_authentication(operation: dict[str, Any]) -> bool:
     return bool(requirements) and all(requirements)
 
 
+def _answers_in_json(operation: dict[str, Any]) -> bool:
+    return any(
+        "application/json" in response.get("content", {})
+        for code, response in operation.get("responses", {}).items()
+        if code.startswith("2")
+    )
+
+
 def _error_codes(method: str, operation: dict[str, Any]) -> set[str]:
     parameters = operation.get("parameters", [])
     codes = {"429"}  # any view may be throttled
@@ -66,6 +76,8 @@ def _error_codes(method: str, operation: dict[str, Any]) -> set[str]:
         codes.add("400")
     if method not in _READ_METHODS:
         codes.add("415")  # DRF reads any body sent, whatever the operation expects
+    if _answers_in_json(operation):
+        codes.add("406")  # files (CSV, attachments) are sent whatever the client accepts
     if _requires_authentication(operation):
         codes |= {"401", "403"}
     # A path names an object that may not exist; a page number may be past the last page.
