@@ -351,9 +351,21 @@ def flatmap_body(context: schemathesis.HookContext, body: Any):
     return st.fixed_dictionaries(strategies)
 
 
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def filter_failure(context: schemathesis.HookContext, failure: Any, case: schemathesis.Case, response: Any):
+    """Every failure counts but one that is not: a body that is not an object cannot be written as
+    a form, so it arrives as an empty form (Django's parsers drop what they cannot read), which
+    an operation whose fields are all optional (withdraw) rightly accepts. ST201 is schemathesis'
+    "schema-violating request accepted"."""
+    return not (failure.code == "ST201" and case.media_type in _FORMS and not isinstance(case.body, dict))
+
+
 for _schema in (signed_in_schema, anonymous_schema):
     _schema.hook(flatmap_path_parameters)
     _schema.hook(flatmap_body)
+    _schema.hook(filter_failure)
 
 
 # --- the tests ---------------------------------------------------------------------------------
