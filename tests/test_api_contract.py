@@ -135,6 +135,16 @@ def test_a_page_size_that_is_not_a_whole_number_from_one_is_a_400(api, users, pa
     assert "page_size" in response.json()
 
 
+@pytest.mark.parametrize("path", ["/api/v1/requests/", "/api/v1/notifications/", "/api/v1/guidance/"])
+def test_an_empty_page_number_is_an_invalid_page_like_any_other(api, users, path):
+    # DRF read `page=` as the first page.
+    client = api("liaison_sbip")
+    assert client.get(path, {"page": ""}).status_code == 404
+    assert client.get(path, {"page": "abc"}).status_code == 404
+    assert client.get(path, {"page": "1"}).status_code == 200
+    assert client.get(path).status_code == 200
+
+
 def test_a_page_size_within_bounds_is_used_and_a_larger_one_gets_the_maximum(api, make_request, openapi):
     for _n in range(3):
         make_request()

@@ -26,6 +26,16 @@ class RequestPagination(PageNumberPagination):
             raise ValidationError({self.page_size_query_param: [message]})
         return min(size, self.max_page_size)
 
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        """As DRF's, except that an empty `page=` is an invalid page (a 404) like `page=abc`,
+        not the first."""
+        number = request.query_params.get(self.page_query_param)
+        if number is None:
+            return 1
+        if number in self.last_page_strings:
+            return paginator.num_pages
+        return number
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
