@@ -338,11 +338,12 @@ def flatmap_body(context: schemathesis.HookContext, body: Any):
     for name, value in body.items():
         if name in _BODY_IDS:
             strategies[name] = _real_ids(_BODY_IDS[name], value, as_text=False)
-        elif name == "username" and isinstance(value, str):
+        # Credentials too, but not an empty one, which is negative data that must stay so.
+        elif name == "username" and isinstance(value, str) and value:
             strategies[name] = st.one_of(
                 st.just(value), st.sampled_from(WORLD.usernames), st.sampled_from(WORLD.usernames)
             )
-        elif name == "password" and isinstance(value, str):
+        elif name == "password" and isinstance(value, str) and value:
             strategies[name] = st.one_of(
                 st.just(value), st.just(demo.DEMO_PASSWORD), st.just(demo.DEMO_PASSWORD)
             )
