@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from .health import healthz
 
+# Addresses under /api/ that match no view answer in JSON, as the API's other errors do.
+handler404 = "apps.api.errors.page_not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

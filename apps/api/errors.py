@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import DataError, IntegrityError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -57,3 +59,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
         return response
     return drf_exception_handler(exc, context)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for an address no view answers: JSON under the API, as every other API
+    error is, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,7 +1,10 @@
 from collections import OrderedDict
 from typing import Any
 
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 
@@ -37,3 +40,38 @@ class RequestPagination(PageNumberPagination):
         }
         described["required"] = [*described.get("required", []), "count_exact"]
         return described
+
+    def get_page_size(self, request: Request) -> int:
+        """`page_size` is a whole number from 1 (larger asks get the maximum); anything else is a
+        400, where DRF would quietly use the default and the client would not know."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            message = _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return min(size, self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        """As DRF's, except that an empty `page=` is an invalid page (a 404) like `page=abc`,
+        not the first."""
+        number = request.query_params.get(self.page_query_param)
+        if number is None:
+            return 1
+        if number in self.last_page_strings:
+            return paginator.num_pages
+        return number
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = _(
+                    "Results per page, at most %(max)s (larger asks get %(max)s)."
+                ) % {"max": self.max_page_size}
+        return parameters

@@ -3,7 +3,7 @@ Neither changes anything: that is the actions' job."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -92,7 +92,9 @@ class MeSerializer(serializers.ModelSerializer):
 class RequestSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     park_name = serializers.CharField(source="park.name", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, allow_null=True, default=None
+    )
     assignee_name = serializers.SerializerMethodField()
     created_by_name = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
@@ -287,6 +289,20 @@ class NotificationSerializer(serializers.Serializer):
         return notification.params.get("reference") or None
 
 
+# Moments the calendar answers for. Before 1901 Asia/Shanghai kept local mean time (+08:05:43, an
+# offset RFC 3339 cannot write) and near year 9999 the next working day overflows the calendar.
+EARLIEST_MOMENT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _within_supported_years(moment: datetime) -> None:
+    if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise serializers.ValidationError(
+            _("Give a moment between the years %(first)s and %(last)s.")
+            % {"first": EARLIEST_MOMENT.year, "last": LATEST_MOMENT.year - 1}
+        )
+
+
 class CalendarQuerySerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
@@ -308,7 +324,7 @@ class CalendarDaySerializer(serializers.Serializer):
 
 
 class DeadlineQuerySerializer(serializers.Serializer):
-    received_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(validators=[_within_supported_years])
     green_channel = StrictBooleanField(default=False)
 
 
@@ -340,8 +356,11 @@ class FlexibleMomentField(serializers.Field):
             return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
         if day is None:
             self.fail("invalid")
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        return start + timedelta(days=1) if self.end_of_day else start
+        try:
+            start = timezone.make_aware(datetime.combine(day, time.min))
+            return start + timedelta(days=1) if self.end_of_day else start
+        except OverflowError:
+            self.fail("invalid")
 
     def to_representation(self, value: Any) -> Any:
         return value
@@ -349,10 +368,15 @@ class FlexibleMomentField(serializers.Field):
 
 class StatsQuerySerializer(serializers.Serializer):
     since = FlexibleMomentField(
-        required=False, help_text=_("Start (inclusive); default 30 days before `until`.")
+        required=False,
+        validators=[_within_supported_years],
+        help_text=_("Start (inclusive); default 30 days before `until`."),
     )
     until = FlexibleMomentField(
-        required=False, end_of_day=True, help_text=_("End (a date counts whole); default now.")
+        required=False,
+        end_of_day=True,
+        validators=[_within_supported_years],
+        help_text=_("End (a date counts whole); default now."),
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

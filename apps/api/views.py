@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import (
@@ -41,6 +42,7 @@ from apps.stats import figures
 from . import exports
 from . import serializers as s
 from .errors import LockedOut
+from .negotiation import FileNegotiation, answers_with_a_file
 from .throttles import ScopedRateThrottle
 
 _ERRORS = {
@@ -257,7 +259,12 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(description="The file."),
+            **{
+                (200, content_type): OpenApiResponse(
+                    response=OpenApiTypes.BINARY, description="The file, as the type its content showed."
+                )
+                for content_type in uploads.CONTENT_TYPES
+            },
             404: _ERRORS[404],
         }
     )
@@ -268,6 +275,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         url_name="attachment-download",
         pagination_class=None,
         filterset_class=None,
+        content_negotiation_class=FileNegotiation,
     )
     def download(self, request: Request, pk: str, attachment_id: str) -> FileResponse:
         service_request = self.get_object()
@@ -521,8 +529,13 @@ REQUEST_EXPORT_COLUMNS = [
         OpenApiParameter("assignee", str, enum=["me", "none"]),
         OpenApiParameter("search", str, description="Reference, or words of the title or description."),
     ],
-    responses={(200, "text/csv"): OpenApiResponse(description="The filtered list as CSV (UTF-8 with BOM).")},
+    responses={
+        (200, "text/csv"): OpenApiResponse(
+            response=OpenApiTypes.STR, description="The filtered list as CSV (UTF-8 with BOM)."
+        )
+    },
 )
+@answers_with_a_file
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def export_requests(request: Request) -> StreamingHttpResponse:
@@ -547,10 +560,13 @@ def export_requests(request: Request) -> StreamingHttpResponse:
 @extend_schema(
     parameters=[s.StatsQuerySerializer],
     responses={
-        (200, "text/csv"): OpenApiResponse(description="The figures per tier and department as CSV."),
+        (200, "text/csv"): OpenApiResponse(
+            response=OpenApiTypes.STR, description="The figures per tier and department as CSV."
+        ),
         403: _ERRORS[403],
     },
 )
+@answers_with_a_file
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def export_stats(request: Request) -> StreamingHttpResponse:

@@ -3,14 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.widgets import BooleanWidget
 
 from apps.casework import queues, search
 from apps.casework.models import Category, ProductType, ServiceRequest, State
+
+
+class _StrictBooleanWidget(BooleanWidget):
+    """true or false (1 or 0), nothing for either, and anything else passed on to be refused
+    (django-filter's own widget reads it as nothing, so `overdue=yes` listed everything)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        raw = data.get(name)
+        if raw in (None, ""):
+            return None
+        parsed = super().value_from_datadict(data, files, name)
+        return raw if parsed is None else parsed
+
+
+class _StrictNullBooleanField(forms.NullBooleanField):
+    default_error_messages = {"invalid": _("Give true or false.")}
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # None: no filter
+        if value is None or isinstance(value, bool):
+            return value
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = _StrictNullBooleanField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", _StrictBooleanWidget)
+        super().__init__(*args, **kwargs)
 
 
 class RequestFilter(filters.FilterSet):
@@ -20,8 +53,8 @@ class RequestFilter(filters.FilterSet):
     category = filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
     product_type = filters.MultipleChoiceFilter(choices=ProductType.choices, distinct=False)
     tier = filters.CharFilter(field_name="tier")
-    green_channel = filters.BooleanFilter()
-    overdue = filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    green_channel = StrictBooleanFilter()
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue"))
     due = filters.ChoiceFilter(
         label=_("Deadline"),
         choices=[

@@ -41,6 +41,20 @@ ODF_EXTENSIONS = {
     "application/vnd.oasis.opendocument.spreadsheet": ".ods",
     "application/vnd.oasis.opendocument.presentation": ".odp",
 }
+# Every type `sniff` answers, so every type a download can have (the API schema lists them).
+CONTENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    *(content_type for content_type, _extension in OOXML.values()),
+    *ODF_EXTENSIONS,
+    "application/zip",
+    "text/plain",
+    "text/csv",
+)
 
 
 @dataclass(frozen=True)
