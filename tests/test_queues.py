@@ -64,8 +64,12 @@ def test_work_order_is_overdue_then_green_then_deadline_then_newest(queue, users
         assert names(queue, listing[0:7]) == WORK_ORDER
 
 
+@pytest.mark.parametrize("deferred_join_from", [0, queues.DEFERRED_JOIN_FROM], ids=["ids first", "rows"])
 @pytest.mark.parametrize("page_size", [1, 2, 3, 4])
-def test_work_order_pages_cross_segments_without_gaps_or_repeats(queue, api, page_size):
+def test_work_order_pages_cross_segments_without_gaps_or_repeats(
+    queue, api, page_size, deferred_join_from, monkeypatch
+):
+    monkeypatch.setattr(queues, "DEFERRED_JOIN_FROM", deferred_join_from)
     client = api("liaison_sbip")
     seen = []
     with time_machine.travel(THURSDAY_12, tick=False):

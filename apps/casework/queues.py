@@ -57,6 +57,19 @@ def bounded_count(queryset: QuerySet[Any], *, searched: bool = False) -> tuple[i
     return found, False
 
 
+# From this offset on, a page first reads just the ids of its rows (from the index alone), then
+# the rows themselves: skipping thousands of whole rows costs a heap read each on PostgreSQL.
+DEFERRED_JOIN_FROM = 100
+
+
+def _rows(queryset: QuerySet[ServiceRequest], low: int, high: int) -> list[ServiceRequest]:
+    if low < DEFERRED_JOIN_FROM:
+        return list(queryset[low:high])
+    ids = list(queryset.values_list("pk", flat=True)[low:high])
+    found = queryset.order_by().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
 class _Listing(Sequence[ServiceRequest]):
     """What the paginators need: count() and slices."""
 
@@ -102,7 +115,7 @@ class NewestFirst(_Listing):
         return self._count
 
     def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
-        return list(self.queryset[start:stop])
+        return _rows(self.queryset, start, stop)
 
     def parts(self) -> list[QuerySet[ServiceRequest]]:
         """The whole list as querysets to read one after the other (for streaming it)."""
@@ -160,7 +173,7 @@ class WorkOrder(_Listing):
         for (_name, segment), size in zip(self.segments, self.sizes(), strict=True):
             low, high = max(start - offset, 0), min(stop - offset, size)
             if low < high:
-                found.extend(segment[low:high])
+                found.extend(_rows(segment, low, high))
             offset += size
             if offset >= stop:
                 break
