@@ -7,7 +7,8 @@ and slices. Two orders exist:
   then requests waiting for feedback, green channel first, nearest deadline first; then everything
   not waiting for feedback, newest first. "Overdue" moves with the clock, so no stored column can
   hold this order; instead the list is read as five segments, each one range of an index
-  (`req_*_waiting` on the waiting requests of a scope, `req_*_created` for the rest).
+  (`req_*_waiting` on the waiting requests of a scope, the scope's `(scope, created_at)` index
+  for the rest).
 - **newest first** (`ordering=newest`, and the default with `search`): one range of the scope's
   `(scope, created_at)` index.
 
@@ -62,7 +63,7 @@ def bounded_count(queryset: QuerySet[Any], *, searched: bool = False) -> tuple[i
 DEFERRED_JOIN_FROM = 100
 
 
-def _rows(queryset: QuerySet[ServiceRequest], low: int, high: int) -> list[ServiceRequest]:
+def _page_rows(queryset: QuerySet[ServiceRequest], low: int, high: int) -> list[ServiceRequest]:
     if low < DEFERRED_JOIN_FROM:
         return list(queryset[low:high])
     ids = list(queryset.values_list("pk", flat=True)[low:high])
@@ -115,7 +116,7 @@ class NewestFirst(_Listing):
         return self._count
 
     def _slice(self, start: int, stop: int) -> list[ServiceRequest]:
-        return _rows(self.queryset, start, stop)
+        return _page_rows(self.queryset, start, stop)
 
     def parts(self) -> list[QuerySet[ServiceRequest]]:
         """The whole list as querysets to read one after the other (for streaming it)."""
@@ -134,7 +135,8 @@ class WorkOrder(_Listing):
         self.overdue, self.on_time = Q(feedback_due_at__lt=now), Q(feedback_due_at__gte=now)
         # `__in` and not `=`: Django writes `green_channel=True` as a bare boolean column, which
         # no database compares against an index's second column.
-        green, other = Q(green_channel__in=[True]), Q(green_channel__in=[False])
+        self.green, self.other = Q(green_channel__in=[True]), Q(green_channel__in=[False])
+        green, other = self.green, self.other
         self.segments: list[tuple[str, QuerySet[ServiceRequest]]] = [
             ("overdue_green", waiting.filter(self.overdue, green).order_by(*by_deadline)),
             ("overdue", waiting.filter(self.overdue, other).order_by(*by_deadline)),
@@ -149,12 +151,11 @@ class WorkOrder(_Listing):
         index, the rest as the whole list less those."""
         if self._sizes is None:
             total, self.count_exact = bounded_count(self.queryset, searched=self.searched)
-            green, other = Q(green_channel=True), Q(green_channel=False)
             waiting = self.queryset.filter(feedback_due_at__isnull=False).aggregate(
-                overdue_green=Count("id", filter=self.overdue & green),
-                overdue=Count("id", filter=self.overdue & other),
-                green=Count("id", filter=self.on_time & green),
-                waiting=Count("id", filter=self.on_time & other),
+                overdue_green=Count("id", filter=self.overdue & self.green),
+                overdue=Count("id", filter=self.overdue & self.other),
+                green=Count("id", filter=self.on_time & self.green),
+                waiting=Count("id", filter=self.on_time & self.other),
             )
             sizes = [waiting[name] for name, _segment in self.segments[:4]]
             self._sizes = [*sizes, max(0, total - sum(sizes))]
@@ -173,7 +174,7 @@ class WorkOrder(_Listing):
         for (_name, segment), size in zip(self.segments, self.sizes(), strict=True):
             low, high = max(start - offset, 0), min(stop - offset, size)
             if low < high:
-                found.extend(_rows(segment, low, high))
+                found.extend(_page_rows(segment, low, high))
             offset += size
             if offset >= stop:
                 break

@@ -226,8 +226,10 @@ def _indexes_deferred(count: int) -> Iterator[None]:
         search.create_search_indexes(editor)
         # Fresh statistics, so that the planner knows the new rows (SQLite keeps none until
         # asked; PostgreSQL's autovacuum would get there later).
-        editor.execute("PRAGMA analysis_limit=1000" if connection.vendor == "sqlite" else "SELECT 1")
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if connection.vendor == "sqlite":
+            editor.execute("PRAGMA analysis_limit=1000")
+            editor.execute("ANALYZE")
+        elif not connection.in_atomic_block:
             # Also the visibility map, so that index-only scans need not visit the new rows.
             editor.execute("VACUUM ANALYZE")
         else:
