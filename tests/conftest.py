@@ -73,6 +73,43 @@ def make_request(users, orgs) -> Callable[..., ServiceRequest]:
     return make
 
 
+@pytest.fixture
+def lived_in_world(users) -> dict[str, ServiceRequest]:
+    """About forty requests with weeks of history, played through the real actions and the real
+    deadline scan up to now (apps/casework/lived_in.py): every state and tier, returned, info
+    asked and provided, breached, reminded, closed by the scan, shared, green channel and key
+    project, notes and attachments. The requests by story key, e.g. `world["returned"]`.
+
+    Works with `db`, `transactional_db` and `live_server` alike (it asks only for the
+    database through `users`); it takes about a second or two to build."""
+    from apps.casework import lived_in
+
+    return lived_in.build()
+
+
+@pytest.fixture(scope="module")
+def lived_in_world_shared(django_db_setup, django_db_blocker) -> Any:
+    """The lived-in world built once for a whole module of `db` tests (each test's changes are
+    rolled back to it; the world itself at the end of the module). Not for `transactional_db` or
+    `live_server` tests, whose flush would take the world away after the first test: they use
+    `lived_in_world`."""
+    from django.db import transaction
+
+    from apps.casework import lived_in
+    from apps.deadlines import calendar
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            calendar.forget_policy()
+            yield lived_in.build()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            calendar.forget_policy()
+
+
 def fresh(service_request: ServiceRequest) -> ServiceRequest:
     return ServiceRequest.objects.get(pk=service_request.pk)
 

@@ -77,7 +77,7 @@ def test_seed_demo_creates_the_spec_users_and_is_idempotent():
 def test_seed_demo_adds_synthetic_requests_consistent_with_the_rules(monkeypatch, defer_indexes):
     if defer_indexes:
         monkeypatch.setattr(synthetic, "DEFER_INDEXES_FROM", 1)
-    call_command("seed_demo")
+    call_command("seed_demo", "--bare")
     call_command("seed_demo", "--requests", "300")
     assert ServiceRequest.objects.count() == 300
     references = list(ServiceRequest.objects.values_list("reference", flat=True))
