@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.fields import MultipleChoiceField
 from django_filters.widgets import BooleanWidget
 
 from apps.casework import queues, search
@@ -46,12 +47,26 @@ class StrictBooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class _OptionalMultipleChoiceField(MultipleChoiceField):
+    """Drops empty values: a form's "All" option sends `category=`, which means no filter (the
+    stock field refused it as "Select a valid choice")."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            value = [item for item in value if item not in ("", None)]
+        return super().clean(value)
+
+
+class OptionalMultipleChoiceFilter(filters.MultipleChoiceFilter):
+    field_class = _OptionalMultipleChoiceField
+
+
 class RequestFilter(filters.FilterSet):
     # distinct=False: one column of one table never repeats a row, and DISTINCT over whole rows
     # would make the database sort them.
-    state = filters.MultipleChoiceFilter(choices=State.choices, distinct=False)
-    category = filters.MultipleChoiceFilter(choices=Category.choices, distinct=False)
-    product_type = filters.MultipleChoiceFilter(choices=ProductType.choices, distinct=False)
+    state = OptionalMultipleChoiceFilter(choices=State.choices, distinct=False)
+    category = OptionalMultipleChoiceFilter(choices=Category.choices, distinct=False)
+    product_type = OptionalMultipleChoiceFilter(choices=ProductType.choices, distinct=False)
     tier = filters.CharFilter(field_name="tier")
     green_channel = StrictBooleanFilter()
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue"))

@@ -1,0 +1,69 @@
+"""Read a page's forms as a browser does, so that a test can fill and send them like a person:
+every field with its current value, a select's options, and what the form would send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    attrs: dict[str, str]
+    # name -> the values the form sends as it stands (a select's selected option, or its first)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    # name -> every option of a select, in order
+    options: dict[str, list[str]] = field(default_factory=dict)
+
+    def data(self, **changes: str) -> dict[str, list[str]]:
+        """What a person's click on the form's button sends, after choosing `changes`."""
+        sent = {name: list(values) for name, values in self.values.items()}
+        for name, value in changes.items():
+            sent[name] = [value]
+        return sent
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self._select: str | None = None
+        self._select_selected = False
+
+    def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
+        attrs = {key: value or "" for key, value in attrs_list}
+        if tag == "form":
+            self.forms.append(Form(attrs.get("action", ""), attrs.get("method", "get").lower(), attrs))
+            return
+        if not self.forms:
+            return
+        form = self.forms[-1]
+        name = attrs.get("name")
+        if tag == "select" and name:
+            self._select, self._select_selected = name, False
+            form.options[name] = []
+        elif tag == "option" and self._select:
+            value = attrs.get("value", "")
+            form.options[self._select].append(value)
+            if "selected" in attrs or (not self._select_selected and len(form.options[self._select]) == 1):
+                form.values[self._select] = [value]
+                self._select_selected = self._select_selected or "selected" in attrs
+        elif tag in ("input", "textarea") and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            form.values.setdefault(name, []).append(attrs.get("value", "on" if kind == "checkbox" else ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+def forms_in(html: str) -> list[Form]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
