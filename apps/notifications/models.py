@@ -26,11 +26,15 @@ class EmailState(models.TextChoices):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=32)
     request = models.ForeignKey(
         "casework.ServiceRequest",
+        verbose_name=_("request"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -39,18 +43,30 @@ class Notification(models.Model):
     # The timeline event or tier visit it reports: with the recipient and kind, what makes a
     # notification exactly-once.
     event = models.ForeignKey(
-        "casework.RequestEvent", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "casework.RequestEvent",
+        verbose_name=_("timeline event"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     visit = models.ForeignKey(
-        "deadlines.TierVisit", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "deadlines.TierVisit",
+        verbose_name=_("tier visit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
-    params = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    email_state = models.CharField(max_length=8, choices=EmailState.choices, default=EmailState.PENDING)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        _("email"), max_length=8, choices=EmailState.choices, default=EmailState.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
+    email_claimed_at = models.DateTimeField(_("email claimed"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 NEW_WORK = "new_work"
 REMINDER = "reminder"
+# A breach told to the tier above before the request has reached it: its supervisors see the
+# lower tiers' work as figures only, so the alert names the tier and the unit, not the request.
+BREACH_BELOW = "deadline_breached_below"
 MAX_EMAIL_ATTEMPTS = 5
 
 
@@ -59,12 +63,48 @@ TEXTS: dict[str, Any] = {
     EventKind.MESSAGE: _("%(actor)s wrote on %(reference)s: %(snippet)s"),
     EventKind.NOTE: _("%(actor)s added an internal note on %(reference)s: %(snippet)s"),
     EventKind.ATTACHMENT: _("%(actor)s attached “%(snippet)s” to %(reference)s."),
+    EventKind.SHARED: _("%(actor)s shared %(reference)s with another department: %(snippet)s"),
     EventKind.DEADLINE_BREACHED: _(
-        "Feedback on %(reference)s at the %(tier)s tier was due %(due)s and has not been given."
+        "Deadline missed: feedback on %(reference)s “%(title)s” at the %(tier)s tier was due "
+        "%(due)s and has not been given."
     ),
-    REMINDER: _("Feedback on %(reference)s at the %(tier)s tier is due %(due)s."),
+    REMINDER: _("Due soon: feedback on %(reference)s “%(title)s” at the %(tier)s tier is due %(due)s."),
     NEW_WORK: _("New in your queue: %(reference)s “%(title)s”."),
+    BREACH_BELOW: _(
+        "A feedback deadline at the %(tier)s tier (%(unit)s) was missed: due %(due)s. "
+        "Your service figures count it."
+    ),
 }
+
+# What each kind reports, in a word: the timeline's name for the event, or one of the kinds that
+# are no single event. The email's subject and the admin's column say it.
+KIND_LABELS: dict[str, Any] = {
+    **dict(EventKind.choices),
+    NEW_WORK: _("New in your queue"),
+    REMINDER: _("Deadline reminder"),
+    BREACH_BELOW: _("Deadline missed at a tier below"),
+}
+
+# How loud each kind is: a missed deadline is not a routine item, a deadline coming up or a
+# question waiting for an answer asks for attention, the rest is information.
+URGENT, WARNING, INFO = "urgent", "warning", "info"
+SEVERITIES: dict[str, str] = {
+    EventKind.DEADLINE_BREACHED: URGENT,
+    BREACH_BELOW: URGENT,
+    REMINDER: WARNING,
+    EventKind.INFO_REQUESTED: WARNING,
+}
+SEVERITY_LABELS: dict[str, Any] = {URGENT: _("Urgent"), WARNING: _("Attention"), INFO: _("Information")}
+
+
+def severity(notification: Notification) -> str:
+    """How loud the notification is: "urgent", "warning" or "info"."""
+    return SEVERITIES.get(notification.kind, INFO)
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
 
 # Events that bring a request into a tier's queue.
 _ARRIVALS = {
@@ -143,12 +183,12 @@ def recipients_for_event(event: RequestEvent) -> dict[int, str]:
     elif event.kind == EventKind.ASSIGNED and service_request.assignee_id:
         found[service_request.assignee_id] = event.kind
     elif event.kind == EventKind.DEADLINE_BREACHED:
-        for user_id in (
-            tier_staff(service_request)
-            | tier_supervisors(service_request, event.tier)
-            | next_tier_up(service_request, event.tier)
-        ):
+        for user_id in tier_staff(service_request) | tier_supervisors(service_request, event.tier):
             found[user_id] = event.kind
+        # The tier above sees the request only once it has been there (`selectors`).
+        above = TIER_ORDER.index(event.tier) + 1
+        for user_id in next_tier_up(service_request, event.tier):
+            found.setdefault(user_id, event.kind if service_request.reached_level >= above else BREACH_BELOW)
     found.pop(event.actor_id, None)  # type: ignore[arg-type]
     if event.internal:
         for user_id in _enterprise_staff_ids(found):
@@ -203,14 +243,23 @@ def notify_event(event: RequestEvent) -> None:
         text=event.text,
         due=service_request.feedback_due_at,
     )
+    unit = service_request.park if event.tier == Tier.PARK else service_request.department
+    # Figures only: the tier and the unit, never the request's reference, title or link.
+    figures_only = {
+        "reference": "",
+        "title": "",
+        "tier": event.tier,
+        "unit": unit.display_name if unit else "",
+        "due": params["due"],
+    }
     _create(
         [
             Notification(
                 recipient_id=user_id,
                 kind=kind,
-                request=service_request,
+                request=None if kind == BREACH_BELOW else service_request,
                 event=event,
-                params=params,
+                params=figures_only if kind == BREACH_BELOW else params,
                 created_at=event.created_at,
             )
             for user_id, kind in recipients.items()
@@ -270,6 +319,51 @@ def render(notification: Notification, language: str | None = None) -> str:
             return params.get("reference", "")
 
 
+def _one_line(text: str, limit: int) -> str:
+    """A header-safe line: no line breaks (Django refuses them in a subject), at most `limit`."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def link(notification: Notification) -> str:
+    """The address the email points to: the request's page, or the notification centre for an
+    alert that names no request. Built on `PORTAL_BASE_URL`, since a worker has no web request
+    to take the host from."""
+    if notification.request_id:
+        path = reverse("request-detail", kwargs={"pk": notification.request_id})
+    else:
+        path = reverse("notifications")
+    return settings.PORTAL_BASE_URL + path
+
+
+def compose_email(notification: Notification, language: str) -> tuple[str, str]:
+    """Subject and body in the recipient's language: the subject says the kind, the reference
+    and the title; the body the notification's text and the link to the request."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        params = notification.params
+        kind = kind_label(notification.kind)
+        if params.get("reference"):
+            subject = str(_("[Liaison portal] %(kind)s: %(reference)s “%(title)s”")) % {
+                "kind": kind,
+                "reference": params["reference"],
+                "title": _one_line(params.get("title", ""), 80),
+            }
+        else:
+            subject = str(_("[Liaison portal] %(kind)s")) % {"kind": kind}
+        lines = [render(notification, language), ""]
+        if severity(notification) == URGENT:
+            lines.insert(0, str(SEVERITY_LABELS[URGENT]).upper())
+        if notification.request_id:
+            lines.append(str(_("Open the request: %(link)s")) % {"link": link(notification)})
+        else:
+            lines.append(str(_("Your notifications: %(link)s")) % {"link": link(notification)})
+        lines += [
+            "",
+            str(_("You receive this email because of your work on the liaison portal.")),
+        ]
+        return _one_line(subject, 200), "\n".join(lines)
+
+
 def _claimable(now: datetime) -> Q:
     return Q(email_state=EmailState.PENDING) | Q(
         email_state=EmailState.SENDING, email_claimed_at__lte=now - claim_lease()
@@ -304,12 +398,8 @@ def deliver(ids: Iterable[int], now: datetime | None = None) -> int:
             continue
         recipient = notification.recipient
         try:
-            text = render(notification, recipient.language)
-            with translation.override(recipient.language):
-                subject = str(_("[Liaison portal] %(reference)s")) % {
-                    "reference": notification.params.get("reference", "")
-                }
-            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+            subject, body = compose_email(notification, recipient.language)
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
         except Exception:
             logger.warning("Email for notification %s failed", notification.pk, exc_info=True)
             attempts = notification.email_attempts + 1
