@@ -487,7 +487,6 @@ def test_a_refused_upload_leaves_earlier_attachments_intact(api, sr, upload_root
         "liaison_sbip",
         "liaison_sbip2",
         "supervisor_sbip",
-        "supervisor_ps",
         "admin",
     ],
 )
@@ -514,6 +513,7 @@ def test_download_returns_the_bytes_as_an_attachment_to_users_who_see_the_reques
         "ent_haidian",
         "officer_hd_station",
         "officer_ps_msb",  # the district, before the request reached it
+        "supervisor_ps",  # its supervisors too: the park's work is theirs as figures only
     ],
 )
 def test_download_and_listing_are_404_for_users_who_cannot_see_the_request(api, sr, upload_root, username):

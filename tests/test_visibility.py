@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from apps.casework import actions
 from apps.casework.models import ServiceRequest
@@ -132,16 +133,18 @@ EXPECTED: dict[str, set[str]] = {
     "officer_ps_msb2": {"msb", "municipal", "came_back", "accel"},
     "supervisor_ps_msb": {"msb", "municipal", "came_back", "accel"},
     "officer_ps_sti": {"sti"},
-    # the district supervisor oversees all of Pingshan, park tier included
-    "supervisor_ps": PINGSHAN,
+    # an authority's supervisors, like its officers: what reached their tier, from then on; what
+    # the park answers itself (park, competitor) they see only as figures
+    "supervisor_ps": {"msb", "sti", "municipal", "came_back", "accel"},
     # municipal and provincial officers: what reached them, kept after it moved on or came back
     "officer_sz_amr": {"municipal", "came_back"},
-    "supervisor_sz": PINGSHAN,
+    "supervisor_sz": {"municipal", "came_back"},
     "officer_gd_mpa": {"came_back"},
+    "supervisor_gd": {"came_back"},
     # Beijing never sees Pingshan, and the reverse
     "liaison_haidian": BEIJING,
     "officer_hd_station": {"haidian"},
-    "supervisor_hd": BEIJING,
+    "supervisor_hd": {"haidian"},
     "ent_haidian": BEIJING,
     "admin": PINGSHAN | BEIJING,
 }
@@ -245,11 +248,62 @@ def test_municipal_officer_sees_from_municipal_on_and_after_it_moves(api, users,
     assert sr.pk in listed_ids(city)
 
 
-def test_district_supervisor_oversees_park_tier_of_own_district_only(api, world):
-    boss = api("supervisor_ps")
-    assert can_read(boss, world.park) and can_read(boss, world.competitor)
-    assert not can_read(api("supervisor_hd"), world.park)
-    assert not can_read(boss, world.haidian_park)
+def page_code(users, username: str, sr: ServiceRequest) -> int:
+    client = Client()
+    client.force_login(users[username])
+    return client.get(f"/requests/{sr.pk}/").status_code
+
+
+def test_a_question_the_park_answers_itself_stays_between_the_enterprise_and_the_park(
+    api, users, make_request
+):
+    """The park answers and resolves it: the district's and the city's supervisors never see it
+    (API detail, timeline, messages, attachments, list and page all say no such request)."""
+    sr = make_request("ent_pregene", title="Answered at the park")
+    actions.respond(fresh(sr), actor=users["liaison_sbip"], body="Here is how the amendment goes.")
+    actions.resolve(fresh(sr), actor=users["liaison_sbip"], resolution="Answered by the park.")
+    for username in ("supervisor_ps", "supervisor_sz", "supervisor_gd", "officer_ps_msb"):
+        assert not can_read(api(username), sr), username
+        assert sr.pk not in listed_ids(api(username)), username
+        assert page_code(users, username, sr) == 404, username
+    for username in ("ent_pregene", "liaison_sbip", "supervisor_sbip"):
+        assert can_read(api(username), sr), username
+        assert page_code(users, username, sr) == 200, username
+
+
+def test_an_authoritys_supervisors_see_a_request_once_it_has_reached_their_tier(api, users, make_request):
+    sr = make_request("ent_pregene", title="Going up")
+    district, city = api("supervisor_ps"), api("supervisor_sz")
+    assert not can_read(district, sr) and not can_read(city, sr)
+    assert page_code(users, "supervisor_ps", sr) == 404
+    actions.escalate(fresh(sr), actor=users["liaison_sbip"], reason="Needs the bureau")
+    assert can_read(district, sr) and sr.pk in listed_ids(district)
+    assert page_code(users, "supervisor_ps", sr) == 200
+    assert not can_read(city, sr) and sr.pk not in listed_ids(city)
+    assert page_code(users, "supervisor_sz", sr) == 404
+    actions.escalate(fresh(sr), actor=users["officer_ps_msb"], reason="Needs the city")
+    assert can_read(city, sr) and sr.pk in listed_ids(city)
+    assert page_code(users, "supervisor_sz", sr) == 200
+    # From then on: back at the park, both still see it.
+    actions.return_to_lower_tier(fresh(sr), actor=users["officer_sz_amr"], reason="district again")
+    actions.return_to_lower_tier(fresh(sr), actor=users["officer_ps_msb"], reason="park again")
+    assert can_read(district, sr) and can_read(city, sr)
+    # Another jurisdiction's supervisor never does.
+    assert not can_read(api("supervisor_hd"), sr)
+
+
+def test_a_district_supervisor_counts_the_park_tier_as_figures_only(users, make_request):
+    """The supervisor's home counts the requests open at the park (by unit), without listing them."""
+    sr = make_request("ent_pregene", title="Park-only secret title")
+    client = Client()
+    client.force_login(users["supervisor_ps"])
+    response = client.get("/home/", HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert "Park-only secret title" not in page and sr.reference not in page
+    park_row = [row for row in response.context["by_unit"] if row["tier"] == "park"]
+    assert [(row["unit_name"], row["total"]) for row in park_row] == [
+        ("Shenzhen Biomedicine Innovation Industrial Park", 1)
+    ]
 
 
 def test_unsent_drafts_stay_with_the_enterprise_and_its_park(api, make_request):
@@ -259,7 +313,9 @@ def test_unsent_drafts_stay_with_the_enterprise_and_its_park(api, make_request):
     for username in ("supervisor_ps", "supervisor_sz", "supervisor_gd", "officer_ps_msb", "ent_ascentawits"):
         assert not can_read(api(username), draft), username
     actions.submit_request(draft, actor=draft.created_by)
-    assert can_read(api("supervisor_ps"), draft) and can_read(api("supervisor_sz"), draft)
+    assert can_read(api("supervisor_sbip"), draft)
+    # At the park tier it is still the park's: the district sees it once it is escalated.
+    assert not can_read(api("supervisor_ps"), draft)
 
 
 def test_enterprise_sees_own_request_after_it_moved_on(api, world):

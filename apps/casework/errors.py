@@ -10,10 +10,14 @@ class DomainError(Exception):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, message: Any, *, fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, message: Any, *, fields: dict[str, list[str]] | None = None, code: str | None = None
+    ) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.fields = fields or {}
+        if code is not None:
+            self.code = code
 
 
 class NotVisible(DomainError):

@@ -24,9 +24,10 @@ def visibility_filter(user: User) -> Q | None:
 
     - enterprise staff: their enterprise's requests;
     - a park (liaison, park supervisor): every request of its enterprises;
-    - an authority (district, municipal, provincial): its officers see what has reached its
-      tier; its supervisors oversee everything in their jurisdiction, lower tiers included,
-      except drafts nobody has sent yet;
+    - an authority (district, municipal, provincial), officers and supervisors alike: what has
+      reached its tier, from then on. A question the park answers itself stays between the
+      enterprise and the park: an authority's supervisors see the lower tiers' work only as
+      figures (`overseen_requests`, apps/stats/figures.py), never the requests themselves;
     - a department: what was routed to it, which stays visible after the request moves on;
     - plus requests explicitly shared with the user's organisation.
     """
@@ -41,12 +42,8 @@ def visibility_filter(user: User) -> Q | None:
         scope = Q(park_id=org.pk)
     elif org.kind in _AUTHORITY_COLUMN:
         column = _AUTHORITY_COLUMN[org.kind]
-        scope = Q(**{f"{column}_id": org.pk})
-        if user.role != Role.SUPERVISOR:
-            scope &= Q(reached_level__gte=tier_index(org.kind))
-        else:
-            # An unsent draft is still the enterprise's (and its park's) own business.
-            scope &= ~Q(state=State.DRAFT)
+        # One range of the authority's column index, which carries `reached_level`.
+        scope = Q(**{f"{column}_id": org.pk, "reached_level__gte": tier_index(org.kind)})
     elif org.kind == OrgKind.DEPARTMENT and org.parent is not None:
         scope = Q(**{f"{_AUTHORITY_COLUMN[org.parent.kind]}_department_id": org.pk})
     else:
@@ -65,6 +62,19 @@ def visible_requests(user: User) -> QuerySet[ServiceRequest]:
     condition = visibility_filter(user)
     queryset = ServiceRequest.objects.all()
     return queryset if condition is None else queryset.filter(condition)
+
+
+def overseen_requests(user: User) -> QuerySet[ServiceRequest]:
+    """What a supervisor's figures count: every sent request in the organisation's jurisdiction,
+    lower tiers included. For counts only (how many, how late, where): never list or open these,
+    that is `visible_requests`."""
+    org = user.organization
+    if user.role != Role.SUPERVISOR or org is None or org.kind not in _AUTHORITY_COLUMN:
+        return visible_requests(user)
+    # An unsent draft is still the enterprise's (and its park's) own business.
+    return ServiceRequest.objects.filter(**{f"{_AUTHORITY_COLUMN[org.kind]}_id": org.pk}).exclude(
+        state=State.DRAFT
+    )
 
 
 def request_list(user: User) -> QuerySet[ServiceRequest]:
