@@ -45,31 +45,43 @@ _FIGURES_COLUMNS = ["tier", "week_start", "due_at", "feedback_at", "breached_at"
 class TierVisit(models.Model):
     """One stay of a request in one tier: when it came, when feedback was due and given."""
 
-    request = models.ForeignKey("casework.ServiceRequest", on_delete=models.CASCADE, related_name="visits")
+    request = models.ForeignKey(
+        "casework.ServiceRequest", verbose_name=_("request"), on_delete=models.CASCADE, related_name="visits"
+    )
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
     # The authority (park, district, municipal or provincial organisation) and department.
-    authority = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="+")
+    authority = models.ForeignKey(
+        "organizations.Organization", verbose_name=_("authority"), on_delete=models.PROTECT, related_name="+"
+    )
     department = models.ForeignKey(
         "organizations.Organization",
+        verbose_name=_("department"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    green_channel = models.BooleanField(default=False)
+    green_channel = models.BooleanField(_("green channel"), default=False)
     started_at = models.DateTimeField(_("entered"), default=timezone.now)
     # Monday (Asia/Shanghai) of the week it entered: the weekly figures group on a plain column.
     week_start = models.DateField(_("week"), null=True, blank=True, editable=False)
     due_at = models.DateTimeField(_("feedback due"))
     feedback_at = models.DateTimeField(_("feedback given"), null=True, blank=True)
     ended_at = models.DateTimeField(_("left the tier"), null=True, blank=True)
-    feedback_seconds = models.PositiveIntegerField(null=True, blank=True)
-    feedback_working_seconds = models.PositiveIntegerField(null=True, blank=True)
+    feedback_seconds = models.PositiveIntegerField(_("feedback time (seconds)"), null=True, blank=True)
+    feedback_working_seconds = models.PositiveIntegerField(
+        _("feedback time (working seconds)"), null=True, blank=True
+    )
     remind_at = models.DateTimeField(_("reminder due"), null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("deadline missed"), null=True, blank=True)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

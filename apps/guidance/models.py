@@ -73,9 +73,15 @@ class Guidance(models.Model):
 
 
 class GuidanceAttachment(models.Model):
-    guidance = models.ForeignKey(Guidance, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="guidance/%Y/", storage=private_storage, max_length=300)
-    name = models.CharField(max_length=255)
+    guidance = models.ForeignKey(
+        Guidance, verbose_name=_("guidance"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="guidance/%Y/", storage=private_storage, max_length=300)
+    name = models.CharField(_("name"), max_length=255)
+
+    class Meta:
+        verbose_name = _("guidance attachment")
+        verbose_name_plural = _("guidance attachments")
 
     def __str__(self) -> str:
         return self.name

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from .models import KeyProject, Organization, RoutingRule, User
@@ -43,3 +45,21 @@ class KeyProjectAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["name", "name_zh", "products", "enterprise__name"]
     autocomplete_fields = ["district", "park", "enterprise"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """Groups `org:<id>` stand for an organisation (per-object grants): shown by its name."""
+
+    list_display = ["name", "organisation"]
+
+    @admin.display(description=_("organisation"))
+    def organisation(self, group: Group) -> str:
+        prefix, _sep, pk = group.name.partition(":")
+        if prefix != "org" or not pk.isdigit():
+            return "—"
+        organization = Organization.objects.filter(pk=int(pk)).first()
+        return organization.display_name if organization else "—"

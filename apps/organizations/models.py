@@ -10,7 +10,10 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .categories import Category
 
 
 class OrgKind(models.TextChoices):
@@ -93,8 +96,6 @@ class Organization(models.Model):
 
     @property
     def display_name(self) -> str:
-        from django.utils.translation import get_language
-
         if self.name_zh and (get_language() or "").startswith("zh"):
             return self.name_zh
         return self.name
@@ -230,6 +231,11 @@ class User(AbstractUser):
             )
 
     @property
+    def display_name(self) -> str:
+        """How pages and messages name the person: their full name, else their username."""
+        return self.get_full_name() or self.get_username()
+
+    @property
     def effective_role(self) -> str:
         if self.is_superuser:
             return Role.ADMIN
@@ -255,6 +261,7 @@ class RoutingRule(models.Model):
     category = models.CharField(
         _("category"),
         max_length=32,
+        choices=Category.choices,
         blank=True,
         help_text=_("Leave empty for the default department of this authority."),
     )
@@ -277,8 +284,6 @@ class RoutingRule(models.Model):
         return f"{self.authority} / {self.category or '*'} → {self.department}"
 
     def clean(self) -> None:
-        from apps.casework.models import Category
-
         if self.category and self.category not in Category.values:
             raise ValidationError({"category": _("Unknown category.")})
         if self.department_id and self.authority_id and self.department.parent_id != self.authority_id:
@@ -329,6 +334,13 @@ class KeyProject(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the Chinese name on a Chinese page, when there is one)."""
+        if self.name_zh and (get_language() or "").startswith("zh"):
+            return self.name_zh
         return self.name
 
 

@@ -19,7 +19,9 @@ VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+# Off unless a developer asks (DJANGO_DEBUG=1): `make run` shows people the portal's own 403, 404
+# and 500 pages, never Django's debug pages with the settings in them.
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -38,7 +40,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "auditlog",
-    "axes",
+    "apps.audit.lockout_app.LockoutConfig",  # django-axes, with a translatable name
     "csp",
     "apps.organizations",
     "apps.casework",
@@ -369,6 +371,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@liaison.exampl
 # Django waits forever on a silent SMTP server by default; a stuck send would hold a worker and
 # outlive its claim on the email (then sent twice). Each SMTP step gives up after this.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Where people reach the portal: the links in emails are built on it (no trailing slash).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,
@@ -378,5 +382,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Serve static files straight from the app folders in development and tests (no collectstatic).
-WHITENOISE_USE_FINDERS = DEBUG
+# Serve static files straight from the app folders (no collectstatic needed) with DEBUG on or off:
+# `make run` and `manage.py runserver` serve the stylesheet and the favicon either way.
+# Production (portal/settings/production.py) serves the collected, hashed files.
+WHITENOISE_USE_FINDERS = True

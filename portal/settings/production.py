@@ -6,6 +6,8 @@ from .base import *  # noqa: F403
 from .base import REDIS_URL, REST_FRAMEWORK
 
 DEBUG = False
+# The collected, hashed files only (collectstatic), not the source folders.
+WHITENOISE_USE_FINDERS = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
