@@ -134,7 +134,8 @@ SEES: dict[str, frozenset[str]] = {
     ),
     "info": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
     "resolved": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
-    "rival": only("rival_same_park", "park_liaison", "district_supervisor", "admin"),
+    # Still at the park: the district's supervisors see it only as figures.
+    "rival": only("rival_same_park", "park_liaison", "admin"),
     "other_park": only(
         "enterprise_other_park", "other_park_liaison", "routed_officer", "district_supervisor", "admin"
     ),
@@ -185,8 +186,8 @@ class Access:
     route kind's refusal (401, or a redirect to the login page); signed-in personas outside
     `seen_by` get 404 and the rest of `seen_by` get `refused`. An unsafe method changes the
     owner's world for the personas in `changes` (default: `allowed`, when `ok` is a success)
-    and for nobody else. `ok` may depend on the world (the admin answers what its ModelAdmin
-    permits).
+    and for nobody else; a GET changes it for nobody unless `changes` names somebody. `ok` may
+    depend on the world (the admin answers what its ModelAdmin permits).
     """
 
     ok: int | Callable[[World], int]
@@ -296,6 +297,8 @@ def case_file(variant: str) -> Callable[[World], dict[str, Any]]:
 ROWS: list[Row] = [
     # --- the platform: open to everybody ---------------------------------------------------------
     Row("healthz", "public", get=Access(200, EVERYONE), unsafe=Unsafe(Access(200, EVERYONE, changes=NOBODY))),
+    # Sends browsers on to the static icon, whatever the method.
+    Row("favicon", "public", get=Access(302, EVERYONE), unsafe=Unsafe(Access(302, EVERYONE, changes=NOBODY))),
     # The schema is built afresh for every request (a second each): three personas are enough.
     Row(
         "schema",
@@ -646,6 +649,14 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"pk": w.key_project.pk},
     ),
     Row("notifications", "page", get=READ, unsafe=PAGE_NO_WRITES),
+    # The link each notification is: a GET that marks one's own notification read, on purpose.
+    Row(
+        "notification-open",
+        "page",
+        get=Access(302, only("owner"), seen_by=only("owner"), changes=only("owner")),
+        unsafe=form(NOT_OFFERED),
+        kwargs=lambda w: {"notification_id": w.owner_notification.pk},
+    ),
     Row(
         "notification-read",
         "page",
@@ -1217,7 +1228,8 @@ def test_matrix(world: World, db: None, case: Case) -> None:
     assert not leaked, f"{case.method} {path} shows {persona} what it must not see: {leaked}"
 
     after = fingerprint(world)
-    if case.method != "GET" and access.changes_world(persona):
+    # GET changes nothing, but for the rare route that says whom it changes the world for.
+    if (case.method != "GET" or access.changes is not None) and access.changes_world(persona):
         assert after != before, f"{case.method} {path} as {persona} was allowed but changed nothing"
     else:
         assert after == before, f"{case.method} {path} as {persona} changed the world"

@@ -69,7 +69,8 @@ def test_escalating_from_the_page_moves_the_request_and_says_so(browser, make_re
     )
     assert response.status_code == 200
     assert fresh(service_request).state == "district_review"
-    assert f"Done: Escalate {service_request.reference}." in response.content.decode()
+    bureau = fresh(service_request).department.name
+    assert f"{service_request.reference} escalated to {bureau}." in response.content.decode()
 
 
 def test_a_transition_without_its_text_is_a_form_error_and_changes_nothing(browser, make_request):
@@ -89,9 +90,12 @@ def test_a_stale_page_is_told_the_request_changed(browser, make_request, users):
     response = browser("liaison_sbip").post(
         f"/requests/{service_request.pk}/act/respond/",
         {"respond-body": "Hello", "version": shown_version},
-        follow=True,
     )
-    assert "changed this request meanwhile" in response.content.decode()
+    # The page as it is now, saying what changed, with the reply still in its form.
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "While you were writing, Wang Fang (park liaison) claimed it." in html
+    assert ">\nHello</textarea>" in html
     assert fresh(service_request).events.filter(kind="responded").count() == 0
 
 

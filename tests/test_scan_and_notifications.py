@@ -14,6 +14,7 @@ from apps.casework import actions
 from apps.deadlines.models import TierVisit
 from apps.deadlines.scan import scan
 from apps.notifications.models import EmailState, Notification
+from apps.notifications.services import render
 from portal.celery import app as celery_app
 from tests.conftest import fresh
 
@@ -62,8 +63,15 @@ def test_breach_is_recorded_once_and_alerts_tier_supervisors_and_next_tier(filed
     visit = TierVisit.objects.get(request=filed)
     assert visit.breached_at == at("2026-11-25 18:01")
     assert filed.events.filter(kind="deadline_breached").count() == 1
-    for username in ("liaison_sbip", "supervisor_sbip", "supervisor_ps"):
+    for username in ("liaison_sbip", "supervisor_sbip"):
         assert len(inbox(username, "deadline_breached")) == 1, username
+    # The district above hears of it as a figure: the tier and the park, not the request.
+    assert inbox("supervisor_ps", "deadline_breached") == []
+    (alert,) = inbox("supervisor_ps", "deadline_breached_below")
+    text = render(alert, "en")
+    assert alert.request_id is None
+    assert filed.reference not in text and filed.title not in text
+    assert "Shenzhen Biomedicine Innovation Industrial Park" in text and "park tier" in text.lower()
     for username in ("ent_pregene", "ent_ascentawits", "liaison_accel", "officer_ps_msb", "liaison_haidian"):
         assert inbox(username, "deadline_breached") == [], username
 
@@ -105,8 +113,22 @@ def test_each_tier_gets_its_own_deadline_after_escalation(filed, users):
     assert scan(at("2026-11-25 18:30")).breaches == 1
     assert len(inbox("officer_ps_msb", "deadline_breached")) == 1
     assert len(inbox("supervisor_ps_msb", "deadline_breached")) == 1
-    assert len(inbox("supervisor_sz", "deadline_breached")) == 1  # the next tier up
+    # The next tier up, which the request has not reached: a figure, not the request.
+    assert [n.request_id for n in inbox("supervisor_sz", "deadline_breached_below")] == [None]
+    assert inbox("supervisor_sz", "deadline_breached") == []
     assert inbox("liaison_sbip", "deadline_breached") == []
+
+
+def test_a_breach_names_the_request_to_the_tier_above_once_it_has_been_there(filed, users):
+    """Up to the city and returned to the district: the city's supervisors have seen it, so a
+    breach at the district names it to them."""
+    with time_machine.travel(at("2026-11-24 10:00"), tick=False):
+        actions.escalate(fresh(filed), actor=users["liaison_sbip"], reason="District decision needed")
+        actions.escalate(fresh(filed), actor=users["officer_ps_msb"], reason="City decision needed")
+        actions.return_to_lower_tier(fresh(filed), actor=users["officer_sz_amr"], reason="District can")
+    assert scan(at("2026-11-25 18:30")).breaches == 1
+    assert [n.request_id for n in inbox("supervisor_sz", "deadline_breached")] == [filed.pk]
+    assert inbox("supervisor_sz", "deadline_breached_below") == []
 
 
 def test_resolved_requests_close_themselves_after_seven_days(filed, users):
@@ -166,7 +188,8 @@ def test_notification_centre_lists_newest_first_and_marks_read(filed, users, api
     newest = listing["results"][0]
     assert newest["kind"] == "responded" and newest["request"] == filed.pk
     assert newest["reference"] == filed.reference and newest["read"] is False
-    assert set(newest) == {"id", "kind", "text", "request", "reference", "read", "created_at"}
+    assert set(newest) == {"id", "kind", "text", "request", "reference", "read", "created_at", "severity"}
+    assert newest["severity"] == "info"
     r = client.post(f"/api/v1/notifications/{newest['id']}/read/")
     assert r.status_code == 200 and r.json()["read"] is True
     assert client.get("/api/v1/notifications/unread/").json() == {"unread": 1}

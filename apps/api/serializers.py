@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,7 @@ from apps.guidance.models import Guidance
 from apps.guidance.selectors import render_markdown
 from apps.notifications.models import Notification
 from apps.notifications.services import render as render_notification
+from apps.notifications.services import severity as notification_severity
 from apps.organizations.models import KeyProject, Organization, OrgKind, User
 
 
@@ -218,23 +220,61 @@ class RequestCreateSerializer(serializers.Serializer):
     )
 
 
-class BodySerializer(serializers.Serializer):
+# The largest version a request can have (its column is a PositiveIntegerField).
+VERSION_MAX = 2**31 - 1
+
+
+class VersionField(serializers.IntegerField):
+    """A request's version as the client read it: a whole number in JSON (a string of digits in
+    a form post, where everything is a string)."""
+
+    default_error_messages = {
+        "invalid": _("Give the version of the request you read: a whole number, its detail's `version`."),
+    }
+
+    def to_internal_value(self, data: Any) -> int:
+        from_form = isinstance(self.root.initial_data, QueryDict)
+        if isinstance(data, bool) or not (
+            isinstance(data, int)
+            or (from_form and isinstance(data, str) and data.isascii() and data.isdigit())
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+# What every transition may carry: the version the client acts on (no docstring, which each
+# transition's schema would inherit as its description).
+class TransitionSerializer(serializers.Serializer):
+    version = VersionField(
+        required=False,
+        min_value=1,
+        max_value=VERSION_MAX,
+        help_text=_(
+            "The `version` of the request as you read it (its detail's `version`, also in its "
+            "`ETag`). If the request was written since, the transition is refused with 409 "
+            "(`code: changed`) and nothing changes. Leave it out to act on the request as it is "
+            "now; the `If-Match` header does the same with the detail's `ETag`."
+        ),
+    )
+
+
+class BodySerializer(TransitionSerializer):
     body = StrictCharField(max_length=TEXT_MAX_LENGTH)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(TransitionSerializer):
     reason = StrictCharField(max_length=TEXT_MAX_LENGTH)
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class OptionalReasonSerializer(TransitionSerializer):
     reason = StrictCharField(max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True)
 
 
-class ResolutionSerializer(serializers.Serializer):
+class ResolutionSerializer(TransitionSerializer):
     resolution = StrictCharField(max_length=TEXT_MAX_LENGTH)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(TransitionSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
 
 
@@ -251,7 +291,7 @@ class EmptySerializer(serializers.Serializer):
     pass
 
 
-class GreenChannelSerializer(serializers.Serializer):
+class GreenChannelSerializer(TransitionSerializer):
     green_channel = StrictBooleanField()
     reason = StrictCharField(max_length=TEXT_MAX_LENGTH)
 
@@ -281,9 +321,14 @@ class NotificationSerializer(serializers.Serializer):
     reference = serializers.SerializerMethodField()
     read = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+    # "urgent" (a missed deadline), "warning" (a deadline coming up, a question to answer), "info".
+    severity = serializers.SerializerMethodField()
 
     def get_text(self, notification: Notification) -> str:
         return render_notification(notification)
+
+    def get_severity(self, notification: Notification) -> str:
+        return notification_severity(notification)
 
     def get_reference(self, notification: Notification) -> str | None:
         return notification.params.get("reference") or None

@@ -3,13 +3,18 @@ result. Domain errors become HTTP statuses in `apps.api.errors`."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth import authenticate, logout
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import parse_etags
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -27,15 +32,16 @@ from rest_framework.views import APIView
 
 from apps.audit import sign_ins
 from apps.casework import actions, selectors, uploads
+from apps.casework.errors import ConcurrentChange
 from apps.casework.filters import RequestFilter
-from apps.casework.models import Category, ProductType, ServiceRequest
+from apps.casework.models import Category, ProductType, ServiceRequest, State
 from apps.deadlines import calendar
 from apps.guidance import selectors as guidance_selectors
 from apps.guidance.models import Guidance
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
 from apps.organizations import accounts, lockout
-from apps.organizations.models import KeyProject, Organization
+from apps.organizations.models import KeyProject, Organization, Tier
 from apps.organizations.selectors import visible_key_projects, visible_organizations
 from apps.stats import figures
 
@@ -57,9 +63,85 @@ _ERRORS = {
     ),
 }
 
+# Optimistic concurrency: a request's detail carries its version as an `ETag`; a transition
+# sent with `If-Match` (or `version` in its body) acts only on that version.
+_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=_lazy(
+        "The `ETag` of the request's detail as you read it. If the request was written since, the "
+        "transition is refused with 409 (`code: changed`) and nothing changes; `*` matches any "
+        "version. The same as sending `version` in the body."
+    ),
+)
+_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    response=[200, 201],
+    description=_lazy(
+        'The request\'s version as an entity tag (`"<id>-<version>"`): send it back in `If-Match` to '
+        "act only on what you read."
+    ),
+)
+
+
+_ETAG_FORMAT = re.compile(r'"(?P<id>[0-9]{1,18})-(?P<version>[0-9]{1,18})"')
+
+
+def _etag(service_request: ServiceRequest) -> str:
+    return f'"{service_request.pk}-{service_request.version}"'
+
+
+def _version_from_if_match(request: Request, service_request: ServiceRequest) -> int | None:
+    """The version of this request that an `If-Match` header names (None: no header, or `*`).
+    A weak tag counts as well (a compressing proxy may weaken the ETag it passes on); a header
+    naming no version of this request is refused as changed."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    tags = parse_etags(header)
+    if not tags:
+        message = _('Give the request\'s ETag, in quotes as its detail sends it (e.g. "12-3"), or *.')
+        raise ValidationError({"If-Match": [message]})
+    if "*" in tags:
+        return None
+    versions = []
+    for tag in tags:
+        found = _ETAG_FORMAT.fullmatch(tag.removeprefix("W/"))
+        if found and int(found["id"]) == service_request.pk:
+            versions.append(int(found["version"]))
+    if not versions:
+        raise ConcurrentChange(
+            _("The If-Match header names no version of this request. Reload it and send its ETag."),
+            code="changed",
+        )
+    return service_request.version if service_request.version in versions else versions[0]
+
+
+_TRANSITION_409 = OpenApiResponse(
+    description=(
+        "Not allowed from the request's current state, or it changed meanwhile: written since the "
+        "`version` or `If-Match` you sent (`code: changed`), or by someone acting at the same moment "
+        "(`code: conflict`). Nothing changed; reload the request and try again."
+    )
+)
+
+
+def _transition_schema(serializer: type[serializers.Serializer]) -> Any:
+    return extend_schema(
+        request=serializer,
+        parameters=[_IF_MATCH, _ETAG],
+        responses={200: s.RequestDetailSerializer, **_ERRORS, 409: _TRANSITION_409},
+    )
+
+
 # Each transition endpoint: the input it takes and how that input reaches the action.
 _TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
-    "submit": s.EmptySerializer,
+    "submit": s.TransitionSerializer,
     "respond": s.BodySerializer,
     "request_info": s.BodySerializer,
     "provide_info": s.BodySerializer,
@@ -67,10 +149,10 @@ _TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
     "return": s.ReasonSerializer,
     "resolve": s.ResolutionSerializer,
     "reopen": s.ReasonSerializer,
-    "close": s.EmptySerializer,
+    "close": s.TransitionSerializer,
     "withdraw": s.OptionalReasonSerializer,
     "assign": s.AssignSerializer,
-    "claim": s.EmptySerializer,
+    "claim": s.TransitionSerializer,
 }
 
 
@@ -99,9 +181,21 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def _detail(self, service_request: ServiceRequest, code: int = status.HTTP_200_OK) -> Response:
         data = s.RequestDetailSerializer(service_request, context={"request": self.request}).data
-        return Response(data, status=code)
+        return Response(data, status=code, headers={"ETag": _etag(service_request)})
 
-    @extend_schema(responses={200: s.RequestDetailSerializer, 404: _ERRORS[404]})
+    def _acting_on(
+        self, request: Request, data: serializers.Serializer
+    ) -> tuple[ServiceRequest, dict[str, Any]]:
+        """The request to act on, as the caller read it (`version`, `If-Match`), and the rest of
+        the validated input for the action."""
+        service_request = self.get_object()
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        for version in (values.pop("version", None), _version_from_if_match(request, service_request)):
+            actions.expect_version(service_request, version)
+        return service_request, values
+
+    @extend_schema(parameters=[_ETAG], responses={200: s.RequestDetailSerializer, 404: _ERRORS[404]})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail(self.get_object())
 
@@ -117,80 +211,76 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._detail(fresh, status.HTTP_201_CREATED)
 
     def _transition(self, request: Request, name: str) -> Response:
-        service_request = self.get_object()
-        data = _TRANSITION_INPUT[name](data=request.data)
-        data.is_valid(raise_exception=True)
-        actions.TRANSITIONS[name](service_request, actor=request.user, **data.validated_data)
+        service_request, values = self._acting_on(request, _TRANSITION_INPUT[name](data=request.data))
+        actions.TRANSITIONS[name](service_request, actor=request.user, **values)
         return self._detail(selectors.get_visible_request(request.user, service_request.pk))  # type: ignore[arg-type]
 
     # One endpoint per transition of the lifecycle (SPEC.md's table).
-    @extend_schema(request=s.EmptySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.TransitionSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         return self._transition(request, "submit")
 
-    @extend_schema(request=s.BodySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.BodySerializer)
     @action(detail=True, methods=["post"])
     def respond(self, request: Request, pk: str) -> Response:
         return self._transition(request, "respond")
 
-    @extend_schema(request=s.BodySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.BodySerializer)
     @action(detail=True, methods=["post"])
     def request_info(self, request: Request, pk: str) -> Response:
         return self._transition(request, "request_info")
 
-    @extend_schema(request=s.BodySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.BodySerializer)
     @action(detail=True, methods=["post"])
     def provide_info(self, request: Request, pk: str) -> Response:
         return self._transition(request, "provide_info")
 
-    @extend_schema(request=s.ReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.ReasonSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str) -> Response:
         return self._transition(request, "escalate")
 
-    @extend_schema(request=s.ReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.ReasonSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_to_lower_tier(self, request: Request, pk: str) -> Response:
         return self._transition(request, "return")
 
-    @extend_schema(request=s.ResolutionSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.ResolutionSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         return self._transition(request, "resolve")
 
-    @extend_schema(request=s.ReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.ReasonSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
         return self._transition(request, "reopen")
 
-    @extend_schema(request=s.EmptySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.TransitionSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         return self._transition(request, "close")
 
-    @extend_schema(request=s.OptionalReasonSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.OptionalReasonSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         return self._transition(request, "withdraw")
 
-    @extend_schema(request=s.AssignSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.AssignSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str) -> Response:
         return self._transition(request, "assign")
 
-    @extend_schema(request=s.EmptySerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.TransitionSerializer)
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str) -> Response:
         return self._transition(request, "claim")
 
-    @extend_schema(request=s.GreenChannelSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
+    @_transition_schema(s.GreenChannelSerializer)
     @action(detail=True, methods=["post"])
     def green_channel(self, request: Request, pk: str) -> Response:
-        service_request = self.get_object()
-        data = s.GreenChannelSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        actions.set_green_channel(service_request, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        service_request, values = self._acting_on(request, s.GreenChannelSerializer(data=request.data))
+        actions.set_green_channel(service_request, actor=request.user, **values)  # type: ignore[arg-type]
         return self._detail(selectors.get_visible_request(request.user, service_request.pk))  # type: ignore[arg-type]
 
     @extend_schema(request=s.ShareSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
@@ -213,7 +303,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         methods=["POST"],
         request=s.MessageCreateSerializer,
-        responses={201: s.MessageSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+        responses={
+            201: s.MessageSerializer,
+            400: _ERRORS[400],
+            403: _ERRORS[403],
+            404: _ERRORS[404],
+            409: _ERRORS[409],
+        },
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def messages(self, request: Request, pk: str) -> Response:
@@ -230,7 +326,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": s.AttachmentCreateSerializer},
-        responses={201: s.AttachmentSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+        responses={
+            201: s.AttachmentSerializer,
+            400: _ERRORS[400],
+            403: _ERRORS[403],
+            404: _ERRORS[404],
+            409: _ERRORS[409],
+        },
     )
     @action(
         detail=True,
@@ -502,22 +604,62 @@ def stats(request: Request) -> Response:
     return Response(s.StatsSerializer(report).data)
 
 
-REQUEST_EXPORT_COLUMNS = [
-    ("reference", "reference"),
-    ("title", "title"),
-    ("enterprise", "enterprise__name"),
-    ("park", "park__name"),
-    ("category", "category"),
-    ("product_type", "product_type"),
-    ("state", "state"),
-    ("tier", "tier"),
-    ("department", "department__name"),
-    ("assignee", "assignee__username"),
-    ("green_channel", "green_channel"),
-    ("feedback_due_at", "feedback_due_at"),
-    ("created_at", "created_at"),
-    ("updated_at", "updated_at"),
+# (code header, label header, column or columns): the label header and labelled values are in
+# the reader's language; `labels=0` gives the codes, for programs that read the file.
+REQUEST_EXPORT_COLUMNS: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("reference", _lazy("Reference"), ("reference",)),
+    ("title", _lazy("Title"), ("title",)),
+    ("enterprise", _lazy("Enterprise"), ("enterprise__name", "enterprise__name_zh")),
+    ("park", _lazy("Park"), ("park__name", "park__name_zh")),
+    ("category", _lazy("Category"), ("category",)),
+    ("product_type", _lazy("Product type"), ("product_type",)),
+    ("state", _lazy("State"), ("state",)),
+    ("tier", _lazy("Tier"), ("tier",)),
+    ("department", _lazy("Department"), ("department__name", "department__name_zh")),
+    ("assignee", _lazy("Assignee"), ("assignee__username",)),
+    ("green_channel", _lazy("Green channel"), ("green_channel",)),
+    ("feedback_due_at", _lazy("Feedback due"), ("feedback_due_at",)),
+    ("created_at", _lazy("Created"), ("created_at",)),
+    ("updated_at", _lazy("Updated"), ("updated_at",)),
 ]
+_EXPORT_CHOICES: dict[str, dict[Any, Any]] = {
+    "category": dict(Category.choices),
+    "product_type": dict(ProductType.choices),
+    "state": dict(State.choices),
+    "tier": dict(Tier.choices),
+}
+
+
+def _labelled_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    """Each row with codes as labels and names in the reader's language."""
+    chinese = (get_language() or "").startswith("zh")
+    yes, no = _("Yes"), _("No")
+    for row in rows:
+        values = iter(row)
+        line: list[Any] = []
+        for name, _label, sources in REQUEST_EXPORT_COLUMNS:
+            value = next(values)
+            if len(sources) == 2:  # a name and its Chinese twin
+                chinese_name = next(values)
+                value = chinese_name if chinese and chinese_name else value
+            elif name in _EXPORT_CHOICES:
+                value = _EXPORT_CHOICES[name].get(value, value)
+            elif name == "green_channel":
+                value = yes if value else no
+            line.append(value)
+        yield line
+
+
+def _coded_rows(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    """Each row as the API's codes, names as registered (the Chinese twins left out)."""
+    for row in rows:
+        values = iter(row)
+        line = []
+        for _name, _label, sources in REQUEST_EXPORT_COLUMNS:
+            line.append(next(values))
+            for _twin in sources[1:]:
+                next(values)
+        yield line
 
 
 @extend_schema(
@@ -528,6 +670,13 @@ REQUEST_EXPORT_COLUMNS = [
         OpenApiParameter("overdue", bool),
         OpenApiParameter("assignee", str, enum=["me", "none"]),
         OpenApiParameter("search", str, description="Reference, or words of the title or description."),
+        OpenApiParameter(
+            "labels",
+            str,
+            enum=["1", "0"],
+            description="1 (default): headers, states, categories and names in the reader's language; "
+            "0: the API's field names and codes.",
+        ),
     ],
     responses={
         (200, "text/csv"): OpenApiResponse(
@@ -539,12 +688,18 @@ REQUEST_EXPORT_COLUMNS = [
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def export_requests(request: Request) -> StreamingHttpResponse:
-    """The rows the list gives for the same filters, as CSV."""
+    """The rows the list gives for the same filters, as CSV: labels in the reader's language,
+    or the API's codes with `labels=0`."""
     visible = selectors.visible_requests(request.user)  # type: ignore[arg-type]
-    filterset = RequestFilter(request.query_params, queryset=visible, request=request)
+    params = request.query_params.copy()
+    labels = params.pop("labels", ["1"])[-1]
+    if labels not in ("0", "1", "true", "false"):
+        raise ValidationError({"labels": [_("Give 1 for labels in your language or 0 for codes.")]})
+    labelled = labels in ("1", "true")
+    filterset = RequestFilter(params, queryset=visible, request=request)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
-    columns = [source for _name, source in REQUEST_EXPORT_COLUMNS]
+    columns = [source for _name, _label, sources in REQUEST_EXPORT_COLUMNS for source in sources]
     # In the list's order, each part of it streamed from the database in chunks.
     rows = (
         row
@@ -552,9 +707,11 @@ def export_requests(request: Request) -> StreamingHttpResponse:
         for row in part.values_list(*columns).iterator(chunk_size=2000)
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return exports.csv_response(
-        f"requests-{stamp}.csv", [name for name, _source in REQUEST_EXPORT_COLUMNS], (list(r) for r in rows)
-    )
+    if labelled:
+        header = [str(label) for _name, label, _sources in REQUEST_EXPORT_COLUMNS]
+        return exports.csv_response(f"requests-{stamp}.csv", header, _labelled_rows(rows))
+    header = [name for name, _label, _sources in REQUEST_EXPORT_COLUMNS]
+    return exports.csv_response(f"requests-{stamp}.csv", header, _coded_rows(rows))
 
 
 @extend_schema(

@@ -139,6 +139,25 @@ def _write(service_request: ServiceRequest, now: datetime) -> None:
     service_request.updated_at = now
 
 
+def expect_version(service_request: ServiceRequest, version: int | None) -> ServiceRequest:
+    """Act on the request only as the caller last read it (the API's `version` or `If-Match`).
+
+    The action's compare-and-swap (`_write`) writes only if the request still has the version
+    it was read with; here that version is the caller's: a request written since the caller
+    read it is refused now (409, nothing changed), and one written between this check and the
+    write loses the swap. `None`: the caller acts on whatever the request is now."""
+    if version is not None and version != service_request.version:
+        raise ConcurrentChange(
+            _(
+                "Someone else changed this request meanwhile: you read version %(yours)s, it is now "
+                "at version %(now)s. Reload it, check what changed and try again."
+            )
+            % {"yours": version, "now": service_request.version},
+            code="changed",
+        )
+    return service_request
+
+
 def _record(
     service_request: ServiceRequest,
     kind: str,
@@ -186,8 +205,27 @@ def _text(value: Any, field: str, *, required: bool = True, max_length: int = TE
     return value
 
 
-def _enter_tier(service_request: ServiceRequest, now: datetime, *, keep_assignee: bool) -> None:
-    """The request arrives in its current tier: route it to a department and start the clock."""
+def _returning_assignee(service_request: ServiceRequest) -> int | None:
+    """Who had the request when it was last in its current tier (a request that comes back
+    after a return, the information asked for or a reopening goes back to them), if they may
+    still be given it; None on a first visit."""
+    previous = (
+        TierVisit.objects.filter(request=service_request, tier=service_request.tier)
+        .order_by("-started_at", "-id")
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+    if previous is None:
+        return None
+    person = User.objects.filter(pk=previous).select_related("organization").first()
+    if person is None or not rules.may_be_assigned(service_request, person):
+        return None
+    return person.pk
+
+
+def _enter_tier(service_request: ServiceRequest, now: datetime) -> None:
+    """The request arrives in its current tier: route it to a department, give it back to whoever
+    had it there before (nobody on a first visit) and start the clock."""
     if service_request.tier == Tier.PARK:
         service_request.department_id = None
     else:
@@ -198,8 +236,7 @@ def _enter_tier(service_request: ServiceRequest, now: datetime, *, keep_assignee
         )
         setattr(service_request, column, department_id)
         service_request.department_id = department_id
-    if not keep_assignee:
-        service_request.assignee_id = None
+    service_request.assignee_id = _returning_assignee(service_request)
     visits.start_visit(service_request, now)
 
 
@@ -291,7 +328,7 @@ def submit_request(service_request: ServiceRequest, *, actor: User) -> ServiceRe
     with transaction.atomic():
         from_state = service_request.state
         transition()
-        _enter_tier(service_request, now, keep_assignee=False)
+        _enter_tier(service_request, now)
         _write(service_request, now)
         _record(service_request, EventKind.SUBMITTED, actor, now, from_state=from_state)
     return service_request
@@ -337,7 +374,7 @@ def provide_info(service_request: ServiceRequest, *, actor: User, body: Any) -> 
     with transaction.atomic():
         from_state = service_request.state
         transition()
-        _enter_tier(service_request, now, keep_assignee=True)
+        _enter_tier(service_request, now)
         _write(service_request, now)
         _public_reply(service_request, actor, body, now)
         _record(service_request, EventKind.INFO_PROVIDED, actor, now, from_state=from_state, text=body)
@@ -355,7 +392,7 @@ def _move_to_another_tier(
         from_state = service_request.state
         _leave_with_feedback(service_request, now)
         transition()
-        _enter_tier(service_request, now, keep_assignee=False)
+        _enter_tier(service_request, now)
         _write(service_request, now)
         _record(service_request, kind, actor, now, from_state=from_state, text=reason)
     return service_request
@@ -392,7 +429,7 @@ def reopen(service_request: ServiceRequest, *, actor: User, reason: Any) -> Serv
     with transaction.atomic():
         from_state = service_request.state
         transition()
-        _enter_tier(service_request, now, keep_assignee=True)
+        _enter_tier(service_request, now)
         _write(service_request, now)
         _record(service_request, EventKind.REOPENED, actor, now, from_state=from_state, text=reason)
     return service_request
@@ -507,9 +544,20 @@ def _touch(service_request: ServiceRequest, now: datetime) -> None:
     service_request.updated_at = now
 
 
+def _refuse_when_finished(service_request: ServiceRequest) -> None:
+    """A closed or withdrawn request takes no more messages or files: the matter is raised
+    again with a new request."""
+    if service_request.state in (State.CLOSED, State.WITHDRAWN):
+        raise TransitionNotAllowed(
+            _("This request is %(state)s: it takes no more messages or files. File a new request instead.")
+            % {"state": State(service_request.state).label.lower()}
+        )
+
+
 def add_message(
     service_request: ServiceRequest, *, actor: User, body: Any, internal: bool = False
 ) -> Message:
+    _refuse_when_finished(service_request)
     if internal and not rules.may_write_internal(actor):
         raise NotPermitted(_("Enterprise staff cannot write internal notes."))
     body = _text(body, "body")
@@ -534,6 +582,7 @@ def add_message(
 def add_attachment(
     service_request: ServiceRequest, *, actor: User, upload: UploadedFile, internal: bool = False
 ) -> Attachment:
+    _refuse_when_finished(service_request)
     if internal and not rules.may_write_internal(actor):
         raise NotPermitted(_("Enterprise staff cannot add internal files."))
     checked = uploads.check_upload(upload)

@@ -20,19 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase
 
+from apps.organizations.categories import Category
 from apps.organizations.models import TIER_ORDER, Organization, Tier
 
 from . import rules
-
-
-class Category(models.TextChoices):
-    RND = "rnd", _("Research and development")
-    CLINICAL_TRIAL = "clinical_trial", _("Clinical trial")
-    REGISTRATION = "registration", _("Registration")
-    SITE_EQUIPMENT = "site_equipment", _("Site and equipment")
-    POLICY = "policy", _("Policy")
-    COMPLIANCE = "compliance", _("Compliance")
-    OTHER = "other", _("Other")
 
 
 class ProductType(models.TextChoices):
@@ -98,20 +89,50 @@ class ServiceRequest(FSMModelMixin, models.Model):
         Organization, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     municipal = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Organization,
+        verbose_name=_("municipal authority"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     provincial = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Organization,
+        verbose_name=_("provincial authority"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # The department each authority tier routed the request to, kept after it moves on.
     district_department = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Organization,
+        verbose_name=_("district department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     municipal_department = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Organization,
+        verbose_name=_("municipal department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     provincial_department = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Organization,
+        verbose_name=_("provincial department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
@@ -131,7 +152,7 @@ class ServiceRequest(FSMModelMixin, models.Model):
     state = FSMField(_("state"), default=State.DRAFT, choices=State.choices, protected=True)
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.PARK)
     # Index in TIER_ORDER of the highest tier this request has reached.
-    reached_level = models.PositiveSmallIntegerField(default=0)
+    reached_level = models.PositiveSmallIntegerField(_("highest tier reached"), default=0)
     department = models.ForeignKey(
         Organization,
         verbose_name=_("department"),
@@ -162,7 +183,7 @@ class ServiceRequest(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     # Bumped by every write; a write that finds another version lost a race.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("request")
@@ -370,6 +391,13 @@ class EventKind(models.TextChoices):
     DEADLINE_BREACHED = "deadline_breached", _("Feedback deadline missed")
 
 
+# The job behind each kind of event that can happen with nobody acting.
+_SYSTEM_ACTORS: dict[str, Any] = {
+    EventKind.DEADLINE_BREACHED: _("Deadline scan"),
+    EventKind.CLOSED: _("Automatic close"),
+}
+
+
 class AppendOnlyModel(models.Model):
     """A record that is written once and never changed or deleted through the ORM."""
 
@@ -388,18 +416,25 @@ class AppendOnlyModel(models.Model):
 class RequestEvent(AppendOnlyModel):
     """One line of a request's timeline."""
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
-    from_state = models.CharField(max_length=32, blank=True)
-    to_state = models.CharField(max_length=32, blank=True)
-    tier = models.CharField(max_length=16, blank=True)
-    text = models.TextField(blank=True)
+    from_state = models.CharField(_("from state"), max_length=32, blank=True)
+    to_state = models.CharField(_("to state"), max_length=32, blank=True)
+    tier = models.CharField(_("tier"), max_length=16, blank=True)
+    text = models.TextField(_("text"), blank=True)
     # Internal events (notes, assignments between officers) are never shown to enterprise staff.
-    internal = models.BooleanField(default=False)
+    internal = models.BooleanField(_("internal"), default=False)
 
     class Meta:
         verbose_name = _("timeline event")
@@ -410,15 +445,29 @@ class RequestEvent(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
 
+    @property
+    def actor_name(self) -> str:
+        """Who did it: the person, or the job that acts with nobody behind it (the deadline scan
+        records breaches and closes resolved requests; seeded history has no actor either)."""
+        if self.actor is not None:
+            return self.actor.display_name
+        return str(_SYSTEM_ACTORS.get(self.kind, _("System")))
+
 
 class Message(models.Model):
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
     body = models.TextField(_("body"), max_length=TEXT_MAX_LENGTH)
     internal = models.BooleanField(_("internal note"), default=False)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["request", "created_at"], name="message_request_time")]
 
@@ -438,9 +487,14 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
     file = models.FileField(
+        _("file"),
         upload_to=attachment_path,
         storage=private_storage,
         max_length=300,
@@ -452,6 +506,8 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["request", "created_at"], name="attachment_request_time"),
@@ -466,11 +522,13 @@ class Attachment(models.Model):
 class ReferenceSequence(models.Model):
     """The last number handed out per prefix and year; numbers are never handed out twice."""
 
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("reference sequence")
+        verbose_name_plural = _("reference sequences")
         constraints = [
             models.UniqueConstraint(fields=["prefix", "year"], name="reference_sequence_unique"),
         ]
@@ -484,7 +542,9 @@ class RequestGroupObjectPermission(GroupObjectPermissionBase):
     key): a request shared with an extra department. Visibility as a whole comes from the
     organisation tree, not from rows like these."""
 
-    content_object = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE)
+    content_object = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
+        verbose_name = _("request shared with a group")
+        verbose_name_plural = _("requests shared with groups")

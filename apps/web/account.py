@@ -35,7 +35,8 @@ def account(request: HttpRequest) -> HttpResponse:
         "web/account.html",
         {
             "token": accounts.api_token(user),
-            "language_form": forms.LanguageForm(initial={"language": translation.get_language()}),
+            # The saved language (that of the emails), not merely the one this page is shown in.
+            "language_form": forms.LanguageForm(initial={"language": user.language}),
         },
     )
 

@@ -17,12 +17,27 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         return str(obj.display_name)
 
 
+class KeyProjectChoiceField(OrganizationChoiceField):
+    """Key projects, too, by their name in the reader's language."""
+
+
+class LimitedCharField(forms.CharField):
+    """A length limit checked on the server, with a counter beside the box, instead of the
+    browser's maxlength, which silently cuts what a person pastes."""
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        if attrs.pop("maxlength", None) is not None:
+            attrs["data-limit"] = str(self.max_length)
+        return attrs
+
+
 class NewRequestForm(forms.Form):
     enterprise = OrganizationChoiceField(
         label=_("Enterprise"), queryset=Organization.objects.none(), required=False
     )
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
-    description = forms.CharField(
+    title = LimitedCharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    description = LimitedCharField(
         label=_("Description"),
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -30,7 +45,7 @@ class NewRequestForm(forms.Form):
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     product_type = forms.ChoiceField(label=_("Product type"), choices=ProductType.choices)
-    key_project = forms.ModelChoiceField(
+    key_project = KeyProjectChoiceField(
         label=_("Key project"),
         queryset=KeyProject.objects.none(),
         required=False,
@@ -100,7 +115,7 @@ class TransitionForm(forms.Form):
         spec = TRANSITION_TEXT.get(name)
         if spec:
             field, label = spec
-            self.fields[field] = forms.CharField(
+            self.fields[field] = LimitedCharField(
                 label=label,
                 max_length=TEXT_MAX_LENGTH,
                 required=name != "withdraw",
@@ -130,11 +145,11 @@ class GreenChannelForm(forms.Form):
         choices=[("true", _("On")), ("false", _("Off"))],
         coerce=lambda value: value == "true",
     )
-    reason = forms.CharField(label=_("Reason"), max_length=TEXT_MAX_LENGTH)
+    reason = LimitedCharField(label=_("Reason"), max_length=TEXT_MAX_LENGTH)
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(
+    body = LimitedCharField(
         label=_("Message"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
     internal = forms.BooleanField(label=_("Internal note (never shown to the enterprise)"), required=False)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("key-projects/new/", views.key_project_edit, name="key-project-new"),
     path("key-projects/<int:pk>/", views.key_project_edit, name="key-project-edit"),
     path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:notification_id>/open/", views.notification_open, name="notification-open"),
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
 ]

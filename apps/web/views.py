@@ -3,6 +3,7 @@ message in the page, never a 500."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -10,26 +11,38 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.casework import actions, queues, selectors, uploads
-from apps.casework.errors import DomainError, NotPermitted, NotVisible
+from apps.casework.errors import ConcurrentChange, DomainError, NotPermitted, NotVisible, TransitionNotAllowed
 from apps.casework.filters import RequestFilter
-from apps.casework.models import OPEN_STATES, REVIEW_STATES, Category, ServiceRequest, State
+from apps.casework.models import (
+    OPEN_STATES,
+    REVIEW_STATE_OF_TIER,
+    REVIEW_STATES,
+    Category,
+    EventKind,
+    RequestEvent,
+    ServiceRequest,
+    State,
+)
+from apps.deadlines import calendar
 from apps.deadlines.models import TierVisit
 from apps.guidance import selectors as guidance
 from apps.notifications import services as notifications
 from apps.notifications.models import Notification
 from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, Tier, User
+from apps.organizations.selectors import visible_key_projects
 from apps.stats import figures
 
-from . import forms
+from . import flash, forms
 from .charts import bar_chart, trend_chart
 
 PAGE_SIZE = 25
@@ -52,26 +65,45 @@ def _visible(request: HttpRequest, pk: Any) -> ServiceRequest:
 
 
 def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> dict[str, Any]:
-    """A filtered, paged queue in work order; the filters are the API's."""
+    """A filtered, paged queue in work order; the filters are the API's. An empty control
+    ("All", "Any") means no filter; the state control's empty choice means the open states."""
     queryset = selectors.request_list(_user(request))
     params = request.GET.copy()
     state = params.get("state", "")
+    shown_states = default_states or OPEN_STATES
     if state == "all" or not state:
         params.pop("state", None)
     if not state:
-        queryset = queryset.filter(state__in=default_states or OPEN_STATES)
+        queryset = queryset.filter(state__in=shown_states)
     filterset = RequestFilter(params, queryset=queryset, request=request)
     listing = filterset.listing() if filterset.is_valid() else queues.NewestFirst(queryset.none())
     page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        kept = [value for value in values if value]
+        if key != "page" and kept:
+            query.setlist(key, kept)
+    # The CSV holds what the page shows: the open states when the state control says "Open".
+    export = query.copy()
+    if not state:
+        export.setlist("state", list(shown_states))
+    elif state == "all":
+        export.pop("state", None)
     return {
         "page": page,
         "may_claim": _user(request).role in (Role.OFFICER, Role.LIAISON),
+        # An officer's deadline is their tier's: a row now at another tier shows where it is.
+        "own_tier": _officer_tier(_user(request)),
+        "open_label": "",
         "filters": filterset,
-        "filter_errors": filterset.errors,
+        "filter_errors": [
+            (filterset.form.fields[name].label or name if name in filterset.form.fields else "", errors)
+            for name, errors in filterset.errors.items()
+        ],
         "query": query.urlencode(),
+        "export_query": export.urlencode(),
         "state_filter": state,
+        "search_text": request.GET.get("search", ""),
     }
 
 
@@ -128,8 +160,35 @@ def liaison_home(request: HttpRequest) -> HttpResponse:
     return _partial_or_page(request, "web/home_liaison.html", context)
 
 
+def _officer_tier(user: User) -> str | None:
+    if user.role != Role.OFFICER or user.organization is None:
+        return None
+    return user.organization.tier
+
+
+MOVED_ON_SHOWN = 25
+
+
 def officer_home(request: HttpRequest) -> HttpResponse:
-    context = _queue(request, default_states=REVIEW_STATES)
+    """The requests waiting at the officer's tier (their deadline), and apart from them those
+    the tier passed up or sent back down, which now wait on another tier."""
+    user = _user(request)
+    tier = _officer_tier(user)
+    if tier is None:
+        context = _queue(request, default_states=REVIEW_STATES)
+        context.update(moved_on=[], moved_on_count=0)
+        return _partial_or_page(request, "web/home_officer.html", context)
+    here = REVIEW_STATE_OF_TIER[tier]
+    context = _queue(request, default_states=[here])
+    # One range per state of the scope's state index, newest first.
+    moved_on = queues.NewestFirst(
+        selectors.request_list(user).filter(state__in=[state for state in REVIEW_STATES if state != here])
+    )
+    context.update(
+        open_label=_("Waiting at your tier"),
+        moved_on=moved_on[:MOVED_ON_SHOWN],
+        moved_on_count=moved_on.count(),
+    )
     return _partial_or_page(request, "web/home_officer.html", context)
 
 
@@ -137,7 +196,8 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context = _queue(request, default_states=REVIEW_STATES)
     report = figures.service_figures(user)
-    open_here = selectors.request_list(user).filter(state__in=REVIEW_STATES)
+    # Counts over the whole jurisdiction, lower tiers included: figures, never the requests.
+    open_here = selectors.overseen_requests(user).filter(state__in=REVIEW_STATES)
     by_unit: list[dict[str, Any]] = _rows(
         open_here.values("tier", "department_id", "park_id")
         .annotate(
@@ -214,7 +274,8 @@ def _form_errors(form: Any, error: DomainError) -> None:
 
 
 def _tracker(service_request: ServiceRequest) -> list[dict[str, Any]]:
-    """The tier tracker: each tier passed, the current one with its deadline, those above."""
+    """The tier tracker: each tier passed, the current one with its deadline, those above it
+    that sent it back ("returned") and those it has not reached."""
     steps = []
     current = TIER_ORDER.index(service_request.tier)
     finished = service_request.state in (State.RESOLVED, State.CLOSED, State.WITHDRAWN)
@@ -225,8 +286,11 @@ def _tracker(service_request: ServiceRequest) -> list[dict[str, Any]]:
             status = "upcoming"
         elif index == current:
             status = "done" if finished else "current"
-        elif index <= service_request.reached_level:
+        elif index < current:
             status = "done"
+        elif index <= service_request.reached_level:
+            # Reached once and now above the request: it came back down, so it returned it.
+            status = "returned"
         else:
             status = "upcoming"
         steps.append({"tier": tier, "label": Tier(tier).label, "status": status})
@@ -279,7 +343,96 @@ def _detail_context(
         "attachment_form": forms_in_error.get("attachment") or forms.AttachmentForm(prefix="attachment"),
         "may_write_internal": not user.is_enterprise,
         "guidance": guidance.related(service_request.category, service_request.product_type),
+        "returned": _returned_notice(user, service_request),
+        "finished": service_request.state in (State.CLOSED, State.WITHDRAWN),
+        "may_file_new": user.role in (Role.ENTERPRISE, Role.LIAISON),
+        "reopen_until": (
+            service_request.resolved_at + timedelta(days=calendar.policy().reopen_within_days)
+            if "reopen" in available and service_request.resolved_at
+            else None
+        ),
     }
+
+
+_TIER_OF_REVIEW_STATE = {state: tier for tier, state in REVIEW_STATE_OF_TIER.items()}
+
+
+def _returned_notice(user: User, service_request: ServiceRequest) -> dict[str, str] | None:
+    """While a request the tier above sent back waits at the lower tier: who returned it and why."""
+    if service_request.state not in (*REVIEW_STATES, State.INFO_REQUESTED):
+        return None
+    last_move = (
+        selectors.timeline(user, service_request)
+        .filter(kind__in=[EventKind.ESCALATED, EventKind.RETURNED])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last_move is None or last_move.kind != EventKind.RETURNED:
+        return None
+    tier = _TIER_OF_REVIEW_STATE.get(last_move.from_state)
+    authority_id = service_request.authority_id_of(tier) if tier else None
+    authority = Organization.objects.filter(pk=authority_id).first() if authority_id else None
+    by = authority.display_name if authority else str(Tier(tier).label) if tier else ""
+    return {"by": by, "reason": last_move.text}
+
+
+# The changes that write a request (and so make a page's version stale), as "who did what".
+_CHANGES: dict[str, Any] = {
+    EventKind.SUBMITTED: gettext_lazy("submitted it"),
+    EventKind.RESPONDED: gettext_lazy("replied to it"),
+    EventKind.INFO_REQUESTED: gettext_lazy("asked the enterprise for more information"),
+    EventKind.INFO_PROVIDED: gettext_lazy("provided the information asked for"),
+    EventKind.ESCALATED: gettext_lazy("escalated it to the %(tier)s tier"),
+    EventKind.RETURNED: gettext_lazy("returned it to the %(tier)s tier"),
+    EventKind.RESOLVED: gettext_lazy("resolved it"),
+    EventKind.REOPENED: gettext_lazy("reopened it"),
+    EventKind.CLOSED: gettext_lazy("closed it"),
+    EventKind.WITHDRAWN: gettext_lazy("withdrew it"),
+    EventKind.ASSIGNED: gettext_lazy("assigned it to %(person)s"),
+    EventKind.CLAIMED: gettext_lazy("claimed it"),
+    EventKind.GREEN_CHANNEL: gettext_lazy("changed its green channel"),
+}
+
+
+def _what_changed(user: User, service_request: ServiceRequest) -> str:
+    """The sentence a refused, stale form comes back with: the latest change the user may see."""
+    event: RequestEvent | None = (
+        selectors.timeline(user, service_request)
+        .filter(kind__in=list(_CHANGES))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    kept = _("Your text is kept below: check what changed, then send it again if it still applies.")
+    if event is None:
+        return _("While you were writing, someone else changed this request.") + " " + kept
+    who = event.actor_name
+    if event.actor is not None and event.actor.role:
+        who = _("%(name)s (%(role)s)") % {"name": who, "role": Role(event.actor.role).label.lower()}
+    what = str(_CHANGES[event.kind]) % {
+        "tier": Tier(event.tier).label.lower() if event.tier else "",
+        "person": event.text,
+    }
+    return _("While you were writing, %(who)s %(what)s.") % {"who": who, "what": what} + " " + kept
+
+
+def _changed_meanwhile(request: HttpRequest, pk: int, name: str, form: Any) -> HttpResponse:
+    """A form sent on a version of the request that is no longer current: the page as it is now,
+    with what changed and the person's text kept (in its form if it can still be sent)."""
+    service_request = _visible(request, pk)
+    user = _user(request)
+    context = _detail_context(request, service_request, **{name: form})
+    spec = forms.TRANSITION_TEXT.get(name) if name in forms.TRANSITION_TEXT else ("reason", None)
+    field = spec[0] if spec else None
+    shown = name in selectors.available_transitions(service_request, user)
+    context.update(
+        open_form=name,
+        conflict={
+            "message": _what_changed(user, service_request),
+            "text": (form[field].value() or "") if field and field in form.fields else "",
+            "shown": shown,
+        },
+    )
+    return render(request, "web/request_detail.html", context, status=409)
 
 
 @login_required
@@ -304,15 +457,20 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         back_to = ""
     done_or_refused = redirect(back_to) if back_to else redirect("request-detail", pk=pk)
     posted_version = request.POST.get("version", "")
-    if posted_version.isdigit():
-        # The page's version: if someone acted since it was shown, the write is refused.
-        service_request.version = int(posted_version)
     if form.is_valid():
         try:
+            # The page's version: if someone acted since it was shown, the action is refused.
+            actions.expect_version(service_request, int(posted_version) if posted_version.isdigit() else None)
             if name == "green_channel":
-                actions.set_green_channel(service_request, actor=user, **form.cleaned_data)
+                done = actions.set_green_channel(service_request, actor=user, **form.cleaned_data)
             else:
-                actions.TRANSITIONS[name](service_request, actor=user, **form.cleaned_data)
+                done = actions.TRANSITIONS[name](service_request, actor=user, **form.cleaned_data)
+        except ConcurrentChange as error:
+            if back_to:
+                messages.error(request, error.message)
+                return done_or_refused
+            # Back to the page as it is now, with what changed and the text the person typed.
+            return _changed_meanwhile(request, pk, name, form)
         except NotPermitted as error:
             messages.error(request, error.message)
             return done_or_refused
@@ -323,11 +481,7 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 messages.error(request, error.message)
                 return done_or_refused
         else:
-            messages.success(
-                request,
-                _("Done: %(action)s %(reference)s.")
-                % {"action": forms.TRANSITION_LABELS.get(name, name), "reference": service_request.reference},
-            )
+            messages.success(request, flash.transition_done(name, done))
             return done_or_refused
     service_request = _visible(request, pk)
     context = _detail_context(request, service_request, **{name: form})
@@ -340,16 +494,19 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     service_request = _visible(request, pk)
     form = forms.MessageForm(request.POST, prefix="message")
+    status = 400
     if form.is_valid():
         try:
             actions.add_message(service_request, actor=_user(request), **form.cleaned_data)
         except DomainError as error:
             _form_errors(form, error)
+            # A closed or withdrawn request refuses (409); anything else is a form error.
+            status = 409 if isinstance(error, TransitionNotAllowed) else 400
         else:
             messages.success(request, _("Message posted."))
             return redirect(reverse("request-detail", kwargs={"pk": pk}) + "#conversation")
     context = _detail_context(request, service_request, message=form)
-    return render(request, "web/request_detail.html", context, status=400)
+    return render(request, "web/request_detail.html", context, status=status)
 
 
 @login_required
@@ -357,6 +514,7 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     service_request = _visible(request, pk)
     form = forms.AttachmentForm(request.POST, request.FILES, prefix="attachment")
+    status = 400
     if form.is_valid():
         try:
             actions.add_attachment(
@@ -367,11 +525,13 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except DomainError as error:
             _form_errors(form, error)
+            # A closed or withdrawn request refuses (409); anything else is a form error.
+            status = 409 if isinstance(error, TransitionNotAllowed) else 400
         else:
             messages.success(request, _("File attached."))
             return redirect(reverse("request-detail", kwargs={"pk": pk}) + "#files")
     context = _detail_context(request, service_request, attachment=form)
-    return render(request, "web/request_detail.html", context, status=400)
+    return render(request, "web/request_detail.html", context, status=status)
 
 
 @login_required
@@ -388,8 +548,34 @@ def download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
 def notification_list(request: HttpRequest) -> HttpResponse:
     found = Notification.objects.filter(recipient=_user(request)).select_related("request")
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    items = [{"n": n, "text": notifications.render(n)} for n in page]
+    items = []
+    for n in page:
+        level = notifications.severity(n)
+        items.append(
+            {
+                "n": n,
+                "text": notifications.render(n),
+                "severity": level,
+                "severity_label": notifications.SEVERITY_LABELS[level],
+                "kind_label": notifications.kind_label(n.kind),
+            }
+        )
     return render(request, "web/notifications.html", {"page": page, "items": items})
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """The link each notification is: marks it read and goes to its request. A GET that writes,
+    on purpose: a link can be opened in a new tab, and marking one's own notification read is
+    all it can do (somebody else's is a 404)."""
+    try:
+        notification = notifications.mark_read(_user(request), notification_id)
+    except NotVisible:
+        raise Http404 from None
+    if notification.request_id:
+        return redirect("request-detail", pk=notification.request_id)
+    return redirect("notifications")
 
 
 @login_required
@@ -422,11 +608,7 @@ def _district_of_supervisor(user: User) -> Organization | None:
 @login_required
 def key_projects(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    from apps.api.views import KeyProjectViewSet
-
-    visible = (
-        KeyProjectViewSet(request=request).get_queryset().select_related("enterprise", "park", "district")
-    )
+    visible = visible_key_projects(user)
     district = _district_of_supervisor(user)
     return render(request, "web/key_projects.html", {"projects": visible, "may_edit": district is not None})
 
@@ -444,6 +626,6 @@ def key_project_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
     form = forms.KeyProjectForm(request.POST or None, instance=project, district=district)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
-        messages.success(request, _("Key project “%(name)s” saved.") % {"name": saved.name})
+        messages.success(request, _("Key project “%(name)s” saved.") % {"name": saved.display_name})
         return redirect("key-projects")
     return render(request, "web/key_project_form.html", {"form": form, "project": project})

@@ -76,7 +76,7 @@ def test_a_request_logged_by_the_liaison_is_escalated_and_answered_by_the_distri
     liaison.locator("summary", has_text="Escalate").click()
     liaison.get_by_label("Why the next tier must answer").fill("The park cannot decide on IND filings.")
     liaison.get_by_role("button", name="Escalate").click()
-    expect(liaison.locator(".flash")).to_contain_text("Done: Escalate")
+    expect(liaison.locator(".flash")).to_contain_text(f"{reference} escalated to")
     liaison.get_by_label("Message").fill("Enterprise is anxious about timing.")
     liaison.get_by_label("Internal note (never shown to the enterprise)").check()
     liaison.get_by_role("button", name="Post").click()
@@ -86,7 +86,7 @@ def test_a_request_logged_by_the_liaison_is_escalated_and_answered_by_the_distri
     officer.locator("summary", has_text="Reply").click()
     officer.get_by_label("Your reply to the enterprise").fill("No new IND: file a supplementary application.")
     officer.get_by_role("button", name="Reply").click()
-    expect(officer.locator(".flash")).to_contain_text("Done: Reply")
+    expect(officer.locator(".flash")).to_contain_text(f"Reply sent on {reference}")
     shot(officer, "request-officer-en")
 
     enterprise = open_as("ent_pregene")
