@@ -190,7 +190,6 @@ def test_deadline_policy_row_exists_after_migrate():
     # The data migration's own function on an empty table (a transactional test earlier on this
     # worker may have flushed the row the migrations left).
     from importlib import import_module
-
     from types import SimpleNamespace
 
     from django.apps import apps as installed_apps
