@@ -64,11 +64,15 @@ class OptionalMultipleChoiceFilter(filters.MultipleChoiceFilter):
 class RequestFilter(filters.FilterSet):
     # distinct=False: one column of one table never repeats a row, and DISTINCT over whole rows
     # would make the database sort them.
-    state = OptionalMultipleChoiceFilter(choices=State.choices, distinct=False)
-    category = OptionalMultipleChoiceFilter(choices=Category.choices, distinct=False)
-    product_type = OptionalMultipleChoiceFilter(choices=ProductType.choices, distinct=False)
-    tier = filters.CharFilter(field_name="tier")
-    green_channel = StrictBooleanFilter()
+    # Labels given lazily, so that an error names the field in the reader's language (a label
+    # django-filter derives itself is worked out once, in whatever language is active then).
+    state = OptionalMultipleChoiceFilter(label=_("State"), choices=State.choices, distinct=False)
+    category = OptionalMultipleChoiceFilter(label=_("Category"), choices=Category.choices, distinct=False)
+    product_type = OptionalMultipleChoiceFilter(
+        label=_("Product type"), choices=ProductType.choices, distinct=False
+    )
+    tier = filters.CharFilter(field_name="tier", label=_("Tier"))
+    green_channel = StrictBooleanFilter(label=_("Green channel"))
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue"))
     due = filters.ChoiceFilter(
         label=_("Deadline"),
