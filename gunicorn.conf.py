@@ -18,3 +18,7 @@ graceful_timeout = 10
 # long-lived Python process gathers is given back.
 max_requests = 5000
 max_requests_jitter = 500
+# X-Forwarded-Proto is believed from the same proxies as X-Forwarded-For in Django
+# (DJANGO_TRUSTED_PROXIES, portal/client_ip.py); gunicorn's own default otherwise (localhost).
+if os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip():
+    forwarded_allow_ips = os.environ["DJANGO_TRUSTED_PROXIES"]

@@ -3,7 +3,8 @@ import os
 import sys
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+    # A developer's machine unless told otherwise (the image sets portal.settings.production).
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -236,7 +236,7 @@ def main() -> int:
 
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="portal.settings.base",
+        DJANGO_SETTINGS_MODULE="portal.settings.development",
         DJANGO_DEBUG="0",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # The loaded runs send thousands of requests a minute per user: measure the portal, not

@@ -2,5 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+# Production unless told otherwise (bin/dev-run says development): a deployment that forgets
+# the setting fails closed, refusing to start without DJANGO_SECRET_KEY, never in DEBUG.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
 application = get_wsgi_application()

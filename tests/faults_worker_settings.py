@@ -44,3 +44,5 @@ EMAIL_BACKEND = "tests.faults_mail.GatedFileBackend"
 # How long the pool waits for a dead child's result before calling it lost (10 s by default).
 CELERY_WORKER_LOST_WAIT = 1
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# base.py has no secret key of its own (portal/secret_key.py): the test's, for the tests only.
+SECRET_KEY = "test-only-not-a-secret-" + "faults-worker-settings-key-0123456789"

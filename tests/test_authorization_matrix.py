@@ -432,7 +432,31 @@ ROWS: list[Row] = [
         "api:request-share",
         "case",
         CASE_TIER,
-        lambda w: {"department": w.orgs["hd_station"].pk, "reason": "A second view"},
+        lambda w: {"department": w.orgs["ps_sti"].pk, "reason": "A second view"},
+    ),
+    # Only departments of the request's own chain: Beijing's answers like an unknown id.
+    Row(
+        "api:request-share",
+        "api",
+        variant="to Beijing",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(
+            Access(400, CASE_TIER, seen_by=SEES["case"]),
+            lambda w: {"department": w.orgs["hd_station"].pk, "reason": "A second view"},
+        ),
+        kwargs=request_pk("case"),
+    ),
+    # Only while a tier reviews it: a finished request is shared with nobody.
+    Row(
+        "api:request-share",
+        "api",
+        variant="resolved",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(
+            Access(409, SEES["resolved"], seen_by=SEES["resolved"]),
+            lambda w: {"department": w.orgs["ps_sti"].pk, "reason": "A second view"},
+        ),
+        kwargs=request_pk("resolved"),
     ),
     Row("api:request-timeline", "api", get=sees("case"), unsafe=NO_WRITES, kwargs=request_pk("case")),
     # Internal notes and files: staff who see the request may add them, its enterprise may not.

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import stat
 import tarfile
 import threading
 from pathlib import Path
@@ -333,3 +335,65 @@ def test_restore_into_an_empty_database_needs_no_confirmation(world, backups, mo
     path, _manifest = archive.create_backup()
     monkeypatch.setattr(archive, "database_is_empty", lambda: True)
     assert "Restored" in run("restore_portal", str(path))
+
+
+@pytest.fixture
+def open_umask():
+    """umask 0: every file and folder the code does not make private itself is world-readable."""
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def test_an_archive_is_never_readable_by_others_not_even_for_a_moment(
+    world, backups, open_umask, monkeypatch
+):
+    """Rule: a backup (password hashes, API tokens, uploads) is created 0600 from its first byte,
+    in a backups folder of mode 0700, and renamed into place only complete and already 0600."""
+    seen: dict[str, int] = {}
+    add_bytes, replace = archive._add_bytes, os.replace
+
+    def spying_add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+        assert tar.fileobj is not None
+        seen.setdefault("while written", stat.S_IMODE(os.fstat(tar.fileobj.fileno()).st_mode))
+        add_bytes(tar, name, data)
+
+    def spying_replace(source: Any, target: Any) -> None:
+        if Path(target).suffix == ".tar":
+            seen["when renamed"] = stat.S_IMODE(Path(source).stat().st_mode)
+            seen["folder"] = stat.S_IMODE(Path(target).parent.stat().st_mode)
+        replace(source, target)
+
+    monkeypatch.setattr(archive, "_add_bytes", spying_add_bytes)
+    monkeypatch.setattr(archive.os, "replace", spying_replace)
+    path, _manifest = archive.create_backup()
+
+    assert seen == {"while written": 0o600, "when renamed": 0o600, "folder": 0o700}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(backups.stat().st_mode) == 0o700
+
+
+def test_the_backups_folder_is_narrowed_to_owner_only(world, backups, open_umask):
+    backups.mkdir(mode=0o755)
+    backups.chmod(0o755)
+    path, _manifest = archive.create_backup()
+    assert stat.S_IMODE(backups.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_an_output_dir_of_the_operators_keeps_its_mode_and_gets_a_private_archive(
+    world, tmp_path, open_umask
+):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    made = Path(run("backup_portal", "--output-dir", str(shared)).split("Backup written: ")[1].split(" (")[0])
+    assert made.parent == shared
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # not ours to change
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    fresh = tmp_path / "new" / "backups"
+    path, _manifest = archive.create_backup(fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -137,10 +137,10 @@ def test_the_officers_queue_keeps_requests_that_moved_on_apart_and_never_overdue
     with time_machine.travel(timezone.now() + timedelta(days=10), tick=False):
         html = browser("officer_ps_msb").get("/home/").content.decode()
     queue, moved_on = html.split('id="moved-on-title"', 1)
-    assert waiting_here.reference in queue and "row-overdue" in queue and "Overdue since" in queue
+    assert waiting_here.reference in queue and "row-overdue" in queue and 'class="due overdue"' in queue
     assert moved_up.reference not in queue
     assert moved_up.reference in moved_on
-    assert "Overdue since" not in moved_on and "row-overdue" not in moved_on
+    assert 'class="due overdue"' not in moved_on and "row-overdue" not in moved_on
     assert "Municipal" in moved_on.split(moved_up.reference, 1)[1]
 
 
@@ -154,7 +154,7 @@ def test_an_officer_listing_all_states_sees_where_a_moved_on_request_is_not_an_o
     queue = html.split('id="moved-on-title"', 1)[0]
     row = queue.split(moved_up.reference, 1)[0].rsplit("<tr", 1)[1] + queue.split(moved_up.reference, 1)[1]
     row = row.split("</tr>", 1)[0]
-    assert "row-overdue" not in row and "Overdue since" not in row
+    assert "row-overdue" not in row and 'class="due overdue"' not in row
     assert "Now at the municipal tier" in row
 
 

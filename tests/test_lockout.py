@@ -5,6 +5,7 @@ readable answer (a page in the portal's layout, or JSON) and Retry-After."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -175,11 +176,134 @@ def test_the_failure_limit_is_a_setting(users):
     assert login(client, "ent_pregene", WRONG).status_code == 429
 
 
-def test_behind_a_trusted_proxy_the_address_is_the_one_the_proxy_appended(rf):
+def test_behind_a_trusted_proxy_the_address_is_the_nearest_one_that_is_not_a_proxy(rf):
+    """Rule: X-Forwarded-For counts only from TRUSTED_PROXIES, read from the right; whatever the
+    client wrote further left, and anything that is no address, is never the client's address."""
     spoofed = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.9", REMOTE_ADDR="10.0.0.2")
-    with override_settings(TRUSTED_PROXY_COUNT=1):
+    with override_settings(TRUSTED_PROXIES=["10.0.0.2"]):
         assert client_ip(spoofed) == "198.51.100.9"
+        two_proxies = rf.get(
+            "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.9, 10.0.0.3", REMOTE_ADDR="10.0.0.2"
+        )
+        assert client_ip(two_proxies) == "10.0.0.3"  # 10.0.0.3 is not trusted: it is the client
+    with override_settings(TRUSTED_PROXIES=["10.0.0.0/24"]):
+        assert client_ip(two_proxies) == "198.51.100.9"
         garbage = rf.get("/", HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.0.0.2")
         assert client_ip(garbage) == "10.0.0.2"
-    with override_settings(TRUSTED_PROXY_COUNT=0):
+        garbage_behind = rf.get(
+            "/", HTTP_X_FORWARDED_FOR="6.6.6.6, not-an-address, 10.0.0.3", REMOTE_ADDR="10.0.0.2"
+        )
+        assert client_ip(garbage_behind) == "10.0.0.3"
+        only_proxies = rf.get("/", HTTP_X_FORWARDED_FOR="10.0.0.4", REMOTE_ADDR="10.0.0.2")
+        assert client_ip(only_proxies) == "10.0.0.4"
+        ipv6 = rf.get("/", HTTP_X_FORWARDED_FOR="2001:db8::7", REMOTE_ADDR="::ffff:10.0.0.2")
+        assert client_ip(ipv6) == "2001:db8::7"
+    with override_settings(TRUSTED_PROXIES=[]):
         assert client_ip(spoofed) == "10.0.0.2"
+    assert client_ip(rf.get("/", REMOTE_ADDR="not-an-address")) is None
+
+
+def test_by_default_no_proxy_is_trusted_in_base_or_production():
+    """Rule: DJANGO_TRUSTED_PROXIES is empty unless set; the hop count is gone."""
+    from django.conf import settings
+
+    from portal.settings import base
+
+    assert base.TRUSTED_PROXIES == []
+    assert "NUM_PROXIES" not in settings.REST_FRAMEWORK
+    production = (Path(__file__).resolve().parent.parent / "portal/settings/production.py").read_text()
+    assert "TRUSTED_PROXIES" not in production.replace("DJANGO_TRUSTED_PROXIES", "")
+    assert "TRUSTED_PROXY_COUNT" not in production
+
+
+def test_a_burst_with_a_new_x_forwarded_for_each_from_an_untrusted_peer_is_locked_after_five(users):
+    """Rule: from a client that is not a trusted proxy X-Forwarded-For is ignored, so rotating it
+    does not make each guess look like a new address."""
+    statuses = [
+        login(
+            Client(REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"), "ent_pregene", WRONG
+        ).status_code
+        for n in range(1, 9)
+    ]
+    assert statuses == [200] * (LIMIT - 1) + [429] * 4
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+    right = Client(REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.200")
+    assert login(right, "ent_pregene", RIGHT).status_code == 429
+
+
+USERNAME_LIMIT = 20
+
+
+def _burst_from_many_addresses(count: int, make_client) -> list[int]:
+    return [login(make_client(n), "ent_pregene", WRONG).status_code for n in range(count)]
+
+
+def _assert_username_locked_everywhere_until_the_cool_off_passes(start) -> None:
+    fresh = "192.0.2.250"
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        form = login(Client(REMOTE_ADDR=fresh), "ent_pregene", RIGHT)
+        assert form.status_code == 429
+        assert 800 < int(form["Retry-After"]) <= 840
+        assert token(Client(REMOTE_ADDR=fresh), "ent_pregene", RIGHT).json()["code"] == "locked_out"
+        # Not staff, so unlocked the admin would answer its own form error (200).
+        admin = Client(REMOTE_ADDR=fresh)
+        assert admin.post("/admin/login/", {"username": "ent_pregene", "password": RIGHT}).status_code == 429
+        # Other usernames are untouched.
+        assert login(Client(REMOTE_ADDR=fresh), "officer_ps_msb", RIGHT).status_code == 302
+    with time_machine.travel(start + timedelta(minutes=15, seconds=1), tick=False):
+        client = Client(REMOTE_ADDR=fresh)
+        assert login(client, "ent_pregene", RIGHT).status_code == 302
+        assert signed_in(client)
+
+
+def test_twenty_failures_for_one_username_from_any_addresses_lock_it_out_everywhere(users):
+    """Rule: PORTAL_LOGIN_USERNAME_FAILURE_LIMIT (20) failures for one username within the
+    cool-off, from any addresses, lock the username out on the form, the admin and the token
+    endpoint, with the right password too, until the cool-off passes."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        statuses = _burst_from_many_addresses(25, lambda n: Client(REMOTE_ADDR=f"203.0.113.{n + 1}"))
+    assert statuses == [200] * (USERNAME_LIMIT - 1) + [429] * 6
+    _assert_username_locked_everywhere_until_the_cool_off_passes(start)
+
+
+def test_the_username_cap_holds_behind_a_trusted_proxy_with_rotating_client_addresses(users):
+    start = timezone.now()
+    with override_settings(TRUSTED_PROXIES=["10.0.0.2"]):
+        with time_machine.travel(start, tick=False):
+            statuses = _burst_from_many_addresses(
+                25,
+                lambda n: Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"6.6.6.6, 203.0.113.{n + 1}"),
+            )
+        assert statuses == [200] * (USERNAME_LIMIT - 1) + [429] * 6
+        assert AccessAttempt.objects.filter(ip_address__startswith="203.0.113.").count() == USERNAME_LIMIT
+        _assert_username_locked_everywhere_until_the_cool_off_passes(start)
+
+
+def test_the_username_cap_also_holds_against_a_new_x_forwarded_for_from_untrusted_peers(users):
+    statuses = _burst_from_many_addresses(
+        25, lambda n: Client(REMOTE_ADDR=f"203.0.113.{n + 1}", HTTP_X_FORWARDED_FOR=f"198.51.100.{n + 1}")
+    )
+    assert statuses == [200] * (USERNAME_LIMIT - 1) + [429] * 6
+
+
+def test_below_the_username_cap_the_owner_still_signs_in_from_their_own_address(users):
+    for n in range(USERNAME_LIMIT - 1):
+        login(Client(REMOTE_ADDR=f"203.0.113.{n + 1}"), "ent_pregene", WRONG)
+    assert login(Client(REMOTE_ADDR="198.51.100.20"), "ent_pregene", RIGHT).status_code == 302
+
+
+def test_failures_older_than_the_cool_off_do_not_count_towards_the_username_cap(users):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(USERNAME_LIMIT - 1):
+            login(Client(REMOTE_ADDR=f"203.0.113.{n + 1}"), "ent_pregene", WRONG)
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        assert login(Client(REMOTE_ADDR="203.0.113.100"), "ent_pregene", WRONG).status_code == 200
+        assert login(Client(REMOTE_ADDR="198.51.100.20"), "ent_pregene", RIGHT).status_code == 302
+
+
+@override_settings(PORTAL_LOGIN_USERNAME_FAILURE_LIMIT=3)
+def test_the_username_failure_limit_is_a_setting(users):
+    statuses = _burst_from_many_addresses(4, lambda n: Client(REMOTE_ADDR=f"203.0.113.{n + 1}"))
+    assert statuses == [200, 200, 429, 429]

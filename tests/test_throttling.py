@@ -133,7 +133,11 @@ def _cache_backend(**env: str) -> str:
             "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
         ],
         cwd=root,
-        env={**keep, "DJANGO_SECRET_KEY": "x" * 60, **env},
+        env={
+            **keep,
+            "DJANGO_SECRET_KEY": "a-long-random-secret-for-the-test-" + "0123456789abcdef" * 2,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -148,5 +152,5 @@ def test_throttle_counts_are_shared_by_every_web_worker():
         DJANGO_SETTINGS_MODULE=production, CELERY_BROKER_URL="redis://redis:6379/0"
     ).endswith("RedisCache")
     assert _cache_backend(DJANGO_SETTINGS_MODULE=production).endswith("DatabaseCache")
-    # `make run` (base settings, no Redis): files that its gunicorn workers share.
-    assert _cache_backend(DJANGO_SETTINGS_MODULE="portal.settings.base").endswith("FileBasedCache")
+    # `make run` (development settings, no Redis): files that its gunicorn workers share.
+    assert _cache_backend(DJANGO_SETTINGS_MODULE="portal.settings.development").endswith("FileBasedCache")

@@ -185,7 +185,8 @@ def test_page_downloads_are_attachments_never_sniffed_and_only_for_those_who_see
         upload=SimpleUploadedFile("..\\..\\evil\x07.html", html_as_text, content_type="text/html"),
     )
     attachment = Attachment.objects.get(request=sr)
-    assert attachment.name == "evil.html" and attachment.content_type == "text/plain"
+    # The name takes the extension of the type its content showed: text, so `.txt` (issue 13).
+    assert attachment.name == "evil.txt" and attachment.content_type == "text/plain"
     url = f"/requests/{sr.pk}/attachments/{attachment.pk}/"
     client = Client()
     client.force_login(users["ent_pregene"])
@@ -193,7 +194,7 @@ def test_page_downloads_are_attachments_never_sniffed_and_only_for_those_who_see
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == html_as_text
     assert response["Content-Disposition"].startswith("attachment")
-    assert 'filename="evil.html"' in response["Content-Disposition"]
+    assert 'filename="evil.txt"' in response["Content-Disposition"]
     assert response["Content-Type"].startswith("text/plain")
     assert response["X-Content-Type-Options"] == "nosniff"
     outsider = Client()

@@ -356,31 +356,33 @@ NOT_SHARED_WITH = [
 ]
 
 
-def test_park_tier_share_reaches_that_department_only(api, orgs, world):
+def test_park_tier_share_reaches_that_department_only(api, orgs, users, world):
+    """The park asks a district department of its own chain to look before it escalates."""
     sr = world.park
-    station = api("officer_hd_station")
-    hd_msb_officer = User.objects.create_user(
-        username="officer_hd_msb", password="x-demo-12345", role="officer", organization=orgs["hd_msb"]
+    sti = api("officer_ps_sti")
+    sti_colleague = User.objects.create_user(
+        username="officer_ps_sti2", password="x-demo-12345", role="officer", organization=orgs["ps_sti"]
     )
-    before = {
-        name: can_read(api(name), sr) for name in [*NOT_SHARED_WITH, "officer_ps_msb", "officer_sz_amr"]
-    }
+    others = [
+        name for name in [*NOT_SHARED_WITH, "officer_ps_msb", "officer_sz_amr"] if name != "officer_ps_sti"
+    ]
+    before = {name: can_read(api(name), sr) for name in [*others, "officer_hd_station"]}
     assert not any(before.values()), before
-    assert not can_read(station, sr)
+    assert not can_read(sti, sr)
 
-    r = share(api("liaison_sbip"), sr, orgs["hd_station"])
+    r = share(api("liaison_sbip"), sr, orgs["ps_sti"])
     assert r.status_code == 200, r.content
 
-    assert can_read(station, sr)
-    assert sr.pk in listed_ids(station)
-    for name in [*NOT_SHARED_WITH, "officer_ps_msb", "officer_sz_amr"]:
+    assert can_read(sti, sr)
+    assert sr.pk in listed_ids(sti)
+    client = api(None)
+    client.force_authenticate(sti_colleague)
+    assert can_read(client, sr)
+    for name in [*others, "officer_hd_station"]:
         assert not can_read(api(name), sr), name
         assert sr.pk not in listed_ids(api(name)), name
-    client = api(None)
-    client.force_authenticate(hd_msb_officer)
-    assert not can_read(client, sr)
-    # Seeing is not acting: the station cannot move the request.
-    r = station.post(f"{detail(sr)}escalate/", {"reason": "not mine"}, format="json")
+    # Seeing is not acting: the science bureau cannot move the request.
+    r = sti.post(f"{detail(sr)}escalate/", {"reason": "not mine"}, format="json")
     assert r.status_code == 403
     assert fresh(sr).state == "park_review"
     # The share is on the timeline, for staff only.
@@ -392,14 +394,15 @@ def test_park_tier_share_reaches_that_department_only(api, orgs, world):
 
 def test_district_tier_share_by_department_officer(api, orgs, world):
     sr = world.msb
-    r = share(api("officer_ps_msb"), sr, orgs["hd_station"])
+    r = share(api("officer_ps_msb"), sr, orgs["ps_sti"])
     assert r.status_code == 200, r.content
-    assert can_read(api("officer_hd_station"), sr)
-    # Only that one request: the station still does not see the other Pingshan requests.
-    ids = listed_ids(api("officer_hd_station"))
-    assert ids == {sr.pk, world.haidian.pk}
+    assert can_read(api("officer_ps_sti"), sr)
+    # Only that one request: the science bureau still sees only what was routed to it.
+    ids = listed_ids(api("officer_ps_sti"))
+    assert ids == {sr.pk, world.sti.pk}
     for name in NOT_SHARED_WITH:
-        assert not can_read(api(name), sr), name
+        if name != "officer_ps_sti":
+            assert not can_read(api(name), sr), name
 
 
 def test_share_with_a_department_of_the_same_district(api, orgs, world):

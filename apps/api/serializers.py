@@ -3,9 +3,11 @@ Neither changes anything: that is the actions' job."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.casework.actions import SHARE_DEPARTMENT_REFUSED
 from apps.casework.models import (
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -24,13 +27,14 @@ from apps.casework.models import (
     RequestEvent,
     ServiceRequest,
 )
-from apps.casework.selectors import available_transitions
+from apps.casework.selectors import assign_candidates, available_transitions, share_departments
 from apps.guidance.models import Guidance
 from apps.guidance.selectors import render_markdown
 from apps.notifications.models import Notification
 from apps.notifications.services import render as render_notification
 from apps.notifications.services import severity as notification_severity
 from apps.organizations.models import KeyProject, Organization, OrgKind, User
+from apps.organizations.selectors import fileable_enterprises, visible_key_projects
 
 
 class StrictCharField(serializers.CharField):
@@ -54,6 +58,49 @@ class StrictBooleanField(serializers.BooleanField):
             return data.lower() == "true"
         self.fail("invalid", input=data)
         raise AssertionError  # pragma: no cover
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """The id of one of the objects the caller may choose, and only those (`scope`, worked out
+    from the serializer's context: the caller, and the request acted on): an id that exists
+    outside them answers exactly like one that does not exist, with one message that names
+    neither. `queryset` is the unscoped kind, for the schema."""
+
+    def __init__(
+        self, *, scope: Callable[[Mapping[str, Any]], QuerySet[Any]], not_found: Any, **kwargs: Any
+    ) -> None:
+        self.scope = scope
+        kwargs["error_messages"] = {"does_not_exist": not_found, **kwargs.get("error_messages", {})}
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scope(self.context)
+
+
+def _caller(context: Mapping[str, Any]) -> User | None:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return user if isinstance(user, User) else None
+
+
+def _fileable_enterprises(context: Mapping[str, Any]) -> QuerySet[Organization]:
+    user = _caller(context)
+    return fileable_enterprises(user) if user else Organization.objects.none()
+
+
+def _visible_key_projects(context: Mapping[str, Any]) -> QuerySet[KeyProject]:
+    user = _caller(context)
+    return visible_key_projects(user) if user else KeyProject.objects.none()
+
+
+def _assign_candidates(context: Mapping[str, Any]) -> QuerySet[User]:
+    service_request = context.get("service_request")
+    return assign_candidates(service_request) if service_request else User.objects.none()
+
+
+def _share_departments(context: Mapping[str, Any]) -> QuerySet[Organization]:
+    service_request = context.get("service_request")
+    return share_departments(service_request) if service_request else Organization.objects.none()
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -100,6 +147,23 @@ class RequestSerializer(serializers.ModelSerializer):
     assignee_name = serializers.SerializerMethodField()
     created_by_name = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    feedback_due_in = serializers.IntegerField(
+        source="time_left.seconds",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Working seconds left to the feedback deadline on the official calendar, negative "
+            "when overdue; null when no feedback is due."
+        ),
+    )
+    feedback_due_label = serializers.CharField(
+        source="time_left.label",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_('The same in words, e.g. "due today 18:00 · 3 h 20 min left".'),
+    )
 
     class Meta:
         model = ServiceRequest
@@ -123,6 +187,8 @@ class RequestSerializer(serializers.ModelSerializer):
             "assignee",
             "assignee_name",
             "feedback_due_at",
+            "feedback_due_in",
+            "feedback_due_label",
             "overdue",
             "resolution",
             "resolved_at",
@@ -154,6 +220,7 @@ class RequestDetailSerializer(RequestSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = UserSummarySerializer(read_only=True, allow_null=True)
+    text = serializers.CharField(source="display_text", read_only=True)
 
     class Meta:
         model = RequestEvent
@@ -206,14 +273,20 @@ class RequestCreateSerializer(serializers.Serializer):
     description = StrictCharField(max_length=TEXT_MAX_LENGTH)
     category = serializers.ChoiceField(choices=Category.choices)
     product_type = serializers.ChoiceField(choices=ProductType.choices)
-    enterprise = serializers.PrimaryKeyRelatedField(
+    enterprise = ScopedPrimaryKeyRelatedField(
         queryset=Organization.objects.filter(kind=OrgKind.ENTERPRISE),
+        scope=_fileable_enterprises,
+        not_found=_("Choose an enterprise you file for: your own, or one of your park's."),
         required=False,
         allow_null=True,
         help_text=_("Required for a park liaison; enterprise staff file for their own enterprise."),
     )
-    key_project = serializers.PrimaryKeyRelatedField(
-        queryset=KeyProject.objects.all(), required=False, allow_null=True
+    key_project = ScopedPrimaryKeyRelatedField(
+        queryset=KeyProject.objects.all(),
+        scope=_visible_key_projects,
+        not_found=_("Choose one of the key projects listed for you at /api/v1/key-projects/."),
+        required=False,
+        allow_null=True,
     )
     submit = StrictBooleanField(
         default=False, help_text=_("File straight into park review instead of keeping a draft.")
@@ -275,7 +348,11 @@ class ResolutionSerializer(TransitionSerializer):
 
 
 class AssignSerializer(TransitionSerializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    assignee = ScopedPrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        scope=_assign_candidates,
+        not_found=_("The person chosen does not work for the tier that holds this request."),
+    )
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -297,8 +374,14 @@ class GreenChannelSerializer(TransitionSerializer):
 
 
 class ShareSerializer(serializers.Serializer):
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.filter(kind=OrgKind.DEPARTMENT)
+    department = ScopedPrimaryKeyRelatedField(
+        queryset=Organization.objects.filter(kind=OrgKind.DEPARTMENT),
+        scope=_share_departments,
+        not_found=SHARE_DEPARTMENT_REFUSED,
+        help_text=_(
+            "A department of the request's district, municipal or provincial authority, other "
+            "than the one holding it."
+        ),
     )
     reason = StrictCharField(max_length=TEXT_MAX_LENGTH)
 

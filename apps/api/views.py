@@ -156,6 +156,10 @@ _TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
 }
 
 
+# Transitions whose input names other objects: refused (409, 403) before that input is read.
+_CHECKED_BEFORE_INPUT = {"assign"}
+
+
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Requests the caller may see, and everything that can be done to them."""
 
@@ -184,11 +188,15 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(data, status=code, headers={"ETag": _etag(service_request)})
 
     def _acting_on(
-        self, request: Request, data: serializers.Serializer
+        self, request: Request, serializer: type[serializers.Serializer], name: str
     ) -> tuple[ServiceRequest, dict[str, Any]]:
         """The request to act on, as the caller read it (`version`, `If-Match`), and the rest of
-        the validated input for the action."""
+        the validated input for the action. Input naming other objects (the assignee) is read
+        only from those who may take the transition, among the choices this request offers."""
         service_request = self.get_object()
+        if name in _CHECKED_BEFORE_INPUT:
+            actions.check_transition(service_request, name, request.user)  # type: ignore[arg-type]
+        data = serializer(data=request.data, context={"request": request, "service_request": service_request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         for version in (values.pop("version", None), _version_from_if_match(request, service_request)):
@@ -204,14 +212,15 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={201: s.RequestDetailSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = s.RequestCreateSerializer(data=request.data)
+        actions.check_may_file(request.user)  # type: ignore[arg-type]
+        data = s.RequestCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         created = actions.create_request(actor=request.user, **data.validated_data)  # type: ignore[arg-type]
         fresh = selectors.get_visible_request(request.user, created.pk)  # type: ignore[arg-type]
         return self._detail(fresh, status.HTTP_201_CREATED)
 
     def _transition(self, request: Request, name: str) -> Response:
-        service_request, values = self._acting_on(request, _TRANSITION_INPUT[name](data=request.data))
+        service_request, values = self._acting_on(request, _TRANSITION_INPUT[name], name)
         actions.TRANSITIONS[name](service_request, actor=request.user, **values)
         return self._detail(selectors.get_visible_request(request.user, service_request.pk))  # type: ignore[arg-type]
 
@@ -279,16 +288,21 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @_transition_schema(s.GreenChannelSerializer)
     @action(detail=True, methods=["post"])
     def green_channel(self, request: Request, pk: str) -> Response:
-        service_request, values = self._acting_on(request, s.GreenChannelSerializer(data=request.data))
+        service_request, values = self._acting_on(request, s.GreenChannelSerializer, "green_channel")
         actions.set_green_channel(service_request, actor=request.user, **values)  # type: ignore[arg-type]
         return self._detail(selectors.get_visible_request(request.user, service_request.pk))  # type: ignore[arg-type]
 
     @extend_schema(request=s.ShareSerializer, responses={200: s.RequestDetailSerializer, **_ERRORS})
     @action(detail=True, methods=["post"])
     def share(self, request: Request, pk: str) -> Response:
-        """Share the request with one more department, which may then read it."""
+        """Share the request with one more department, which may then read it: a department of
+        the request's district, municipal or provincial authority, while a tier reviews it (409
+        in any other state, 403 for anybody but the holding tier's staff)."""
         service_request = self.get_object()
-        data = s.ShareSerializer(data=request.data)
+        actions.check_may_share(service_request, request.user)  # type: ignore[arg-type]
+        data = s.ShareSerializer(
+            data=request.data, context={"request": request, "service_request": service_request}
+        )
         data.is_valid(raise_exception=True)
         actions.share_with_department(service_request, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
         return self._detail(service_request)

@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out,
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
 
+from portal.client_ip import client_ip
+
 SIGNED_IN = "login"
 SIGNED_OUT = "logout"
 SIGN_IN_FAILED = "login_failed"
@@ -22,10 +24,9 @@ TOKEN_ISSUED = "token_issued"  # noqa: S105 - an event name, not a secret
 
 
 def _remote_addr(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+    """The client's address as the lock-out sees it (X-Forwarded-For only from a trusted proxy;
+    never a value that is not an address, which PostgreSQL would refuse)."""
+    return client_ip(request) if request is not None else None
 
 
 def record(event: str, *, user: Any = None, username: str = "", request: HttpRequest | None = None) -> None:

@@ -264,11 +264,35 @@ def _dump_database(workdir: Path) -> tuple[str, Path, dict[str, int]]:
 
 
 # --- backing up ------------------------------------------------------------------------------------
+def _private_directory(directory: Path, *, force: bool) -> None:
+    """Make `directory` (mode 0700, whatever the umask); an existing one is narrowed to 0700
+    only when `force` (the portal's own backup folder, never a folder an operator named)."""
+    existed = directory.is_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if force or not existed:
+        directory.chmod(0o700)
+
+
+def _private_file(path: Path) -> IO[bytes]:
+    """A new file open for writing, readable by its owner only from its first moment (O_EXCL:
+    never an existing file or a link planted in its place)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
+
+
 def create_backup(directory: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Write one archive into `directory` (default `settings.BACKUP_ROOT`); return its path and
-    manifest. The archive appears under its final name only once complete."""
-    directory = Path(directory) if directory is not None else backup_root()
-    directory.mkdir(parents=True, exist_ok=True)
+    manifest. The archive appears under its final name only once complete.
+
+    The archive holds password hashes and API tokens: it is created mode 0600 (never more open,
+    not even for a moment) in a folder of mode 0700, and renamed into place already complete."""
+    if directory is None:
+        directory = backup_root()
+        _private_directory(directory, force=True)
+    else:
+        directory = Path(directory)
+        _private_directory(directory, force=False)
     created = datetime.now(UTC)
     stem = f"portal-{created:%Y%m%dT%H%M%SZ}"
     target = directory / f"{stem}.tar"
@@ -295,7 +319,10 @@ def create_backup(directory: Path | None = None) -> tuple[Path, dict[str, Any]]:
             "uploads": {"files": len(files), "bytes": sum(size for _path, _name, size in files)},
         }
         partial = workdir / "archive.tar"
-        with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as archive:
+        with (
+            _private_file(partial) as raw,
+            tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive,
+        ):
             _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
             archive.add(dumped, arcname=member, recursive=False)
             sums = []
@@ -311,7 +338,6 @@ def create_backup(directory: Path | None = None) -> tuple[Path, dict[str, Any]]:
                 sums.append(f"{reader.digest.hexdigest()}  {name}")
             _add_bytes(archive, CHECKSUMS, ("\n".join(sums) + "\n").encode())
         os.replace(partial, target)
-    target.chmod(0o600)
     return target, manifest
 
 

@@ -35,9 +35,10 @@ from apps.organizations.models import (
     organization_group,
 )
 
-from . import rules, uploads
+from . import rules, selectors, uploads
 from .errors import ConcurrentChange, InvalidInput, NotPermitted, TransitionNotAllowed
 from .models import (
+    REVIEW_STATES,
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Attachment,
@@ -126,6 +127,16 @@ def _guard(service_request: ServiceRequest, name: str, actor: User | None) -> Ca
     return method  # type: ignore[no-any-return]
 
 
+def check_transition(service_request: ServiceRequest, name: str, actor: User) -> None:
+    """Refuse now (409, 403) what the transition would refuse, before its input is read: whoever
+    may not assign learns nothing about the ids they send (`assign` checks the rest itself)."""
+    _guard(service_request, _MODEL_TRANSITIONS.get(name, name), actor)
+
+
+# The API's names of model transitions that differ from the method's.
+_MODEL_TRANSITIONS = {"return": "return_to_lower_tier", "green_channel": "set_green_channel"}
+
+
 def _write(service_request: ServiceRequest, now: datetime) -> None:
     """Write the changed columns if, and only if, nobody wrote the request since it was read."""
     expected = service_request.version
@@ -168,6 +179,7 @@ def _record(
     text: str = "",
     internal: bool = False,
     tier: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> RequestEvent:
     """Append the timeline event and notify whoever should hear of it (in this transaction;
     the emails leave after the commit)."""
@@ -181,6 +193,7 @@ def _record(
         tier=tier or service_request.tier,
         text=text,
         internal=internal,
+        details=details or {},
     )
     notifications.notify_event(event)
     return event
@@ -253,6 +266,13 @@ def _choice(value: Any, field: str, choices: type[Category] | type[ProductType])
     return value
 
 
+def check_may_file(actor: User) -> None:
+    """Only enterprise staff, park liaisons and admins file requests (refused before the input
+    is read, so that nobody else learns anything from the ids they send)."""
+    if not (actor.is_superuser or actor.role in (Role.ENTERPRISE, Role.LIAISON)):
+        raise NotPermitted(_("Only enterprise staff and park liaisons file requests."))
+
+
 def create_request(
     *,
     actor: User,
@@ -265,6 +285,7 @@ def create_request(
     submit: bool = False,
 ) -> ServiceRequest:
     """File a new request (a draft, or straight into park review with `submit`)."""
+    check_may_file(actor)
     if actor.role == Role.ENTERPRISE and not actor.is_superuser:
         if enterprise is not None and enterprise.pk != actor.organization_id:
             message = _("Enterprise staff file requests for their own enterprise only.")
@@ -279,8 +300,6 @@ def create_request(
         ):
             message = _("Choose one of your park's enterprises.")
             raise InvalidInput(message, fields={"enterprise": [message]})
-    else:
-        raise NotPermitted(_("Only enterprise staff and park liaisons file requests."))
     assert enterprise is not None
 
     fields = {
@@ -448,7 +467,15 @@ def close(
         service_request.closed_at = now
         _write(service_request, now)
         text = "" if actor is not None else _("Closed automatically after the resolution stood.")
-        _record(service_request, EventKind.CLOSED, actor, now, from_state=from_state, text=text)
+        _record(
+            service_request,
+            EventKind.CLOSED,
+            actor,
+            now,
+            from_state=from_state,
+            text=text,
+            details={"automatic": True} if actor is None else None,
+        )
     return service_request
 
 
@@ -533,6 +560,7 @@ def set_green_channel(
             now,
             from_state=service_request.state,
             text=f"{label}: {reason}",
+            details={"green_channel": green_channel, "reason": reason},
         )
     return service_request
 
@@ -621,18 +649,47 @@ def add_attachment(
     return attachment
 
 
+# A department off the request's chain is answered like one that does not exist: the same
+# words whatever the id names (the API's `department` field says it too).
+SHARE_DEPARTMENT_REFUSED = gettext_lazy(
+    "Choose one of the departments of this request's district, municipal or provincial "
+    "authority, other than the one holding it."
+)
+
+
+def check_may_share(service_request: ServiceRequest, actor: User) -> None:
+    """Sharing is the holding tier's, while a tier reviews the request: refused with 409 in any
+    other state (a draft's notes are the enterprise's and its park's; a finished request needs
+    nobody else) and with 403 for anybody but the holding tier's staff."""
+    if service_request.state not in REVIEW_STATES:
+        raise TransitionNotAllowed(
+            _("A request is shared only while a tier reviews it; this one is %(state)s.")
+            % {"state": State(service_request.state).label.lower()}
+        )
+    if not rules.may_act_for_tier(service_request, actor):
+        raise NotPermitted(_("Only staff of the tier that holds this request may share it."))
+
+
 def share_with_department(
     service_request: ServiceRequest, *, actor: User, department: Organization, reason: Any
 ) -> ServiceRequest:
-    """Let one extra department see the request (an explicit per-object grant)."""
-    if not rules.may_act_for_tier(service_request, actor):
-        raise NotPermitted(_("Only staff of the tier that holds this request may share it."))
-    if department.kind != OrgKind.DEPARTMENT:
-        message = _("Choose a department.")
+    """Let one extra department see the request (an explicit per-object grant): a department
+    of the request's own chain (`selectors.share_departments`), while a tier reviews it."""
+    check_may_share(service_request, actor)
+    if not selectors.share_departments(service_request).filter(pk=department.pk).exists():
+        message = str(SHARE_DEPARTMENT_REFUSED)
         raise InvalidInput(message, fields={"department": [message]})
     reason = _text(reason, "reason")
     now = timezone.now()
     with transaction.atomic():
+        # Only if the request is still where it was checked: a share racing a resolve (or an
+        # escalation to another tier) grants nothing.
+        still_here = ServiceRequest.objects.filter(
+            pk=service_request.pk, state=service_request.state, tier=service_request.tier
+        ).update(updated_at=now)
+        if not still_here:
+            raise ConcurrentChange(_("Someone else changed this request meanwhile. Reload it and try again."))
+        service_request.updated_at = now
         assign_perm("casework.view_servicerequest", organization_group(department), service_request)
         _record(
             service_request,
@@ -642,8 +699,8 @@ def share_with_department(
             from_state=service_request.state,
             text=f"{department.name}: {reason}",
             internal=True,
+            details={"department": {"en": department.name, "zh": department.name_zh}, "reason": reason},
         )
-        _touch(service_request, now)
     return service_request
 
 
@@ -667,6 +724,7 @@ def record_breach(visit: TierVisit, *, now: datetime) -> bool:
             text=_("Feedback was due %(due)s.") % {"due": due},
             internal=True,
             tier=visit.tier,
+            details={"due": visit.due_at.isoformat()},
         )
     return True
 

@@ -8,14 +8,14 @@ changes.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase
@@ -24,6 +24,9 @@ from apps.organizations.categories import Category
 from apps.organizations.models import TIER_ORDER, Organization, Tier
 
 from . import rules
+
+if TYPE_CHECKING:
+    from apps.deadlines.time_left import TimeLeft
 
 
 class ProductType(models.TextChoices):
@@ -253,6 +256,19 @@ class ServiceRequest(FSMModelMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.feedback_due_at is not None and self.feedback_due_at < timezone.now()
 
+    @property
+    def time_left(self) -> TimeLeft | None:
+        """Working time left to the feedback deadline, with its words (worked out once per
+        deadline: a queue row and the API read it several times)."""
+        if self.feedback_due_at is None:
+            return None
+        known = self.__dict__.get("_time_left")
+        if known is None or known.due_at != self.feedback_due_at:
+            from apps.deadlines.time_left import time_left
+
+            known = self.__dict__["_time_left"] = time_left(self.feedback_due_at)
+        return known  # type: ignore[no-any-return]
+
     def next_tier(self) -> str | None:
         index = TIER_ORDER.index(self.tier)
         return TIER_ORDER[index + 1] if index + 1 < len(TIER_ORDER) else None
@@ -435,6 +451,9 @@ class RequestEvent(AppendOnlyModel):
     text = models.TextField(_("text"), blank=True)
     # Internal events (notes, assignments between officers) are never shown to enterprise staff.
     internal = models.BooleanField(_("internal"), default=False)
+    # What the portal itself says on the timeline (a missed deadline, the green channel switched,
+    # an automatic close), kept as data so that each reader sees it in their own language.
+    details = models.JSONField(_("details"), default=dict, db_default={}, blank=True)
 
     class Meta:
         verbose_name = _("timeline event")
@@ -452,6 +471,25 @@ class RequestEvent(AppendOnlyModel):
         if self.actor is not None:
             return self.actor.display_name
         return str(_SYSTEM_ACTORS.get(self.kind, _("System")))
+
+    @property
+    def display_text(self) -> str:
+        """The event's words in the reader's language: from `details` where the portal wrote
+        them, else the text as the person wrote it."""
+        details = self.details or {}
+        if self.kind == EventKind.DEADLINE_BREACHED and "due" in details:
+            due = timezone.localtime(datetime.fromisoformat(details["due"]))
+            return _("Feedback was due %(due)s.") % {"due": due.strftime("%Y-%m-%d %H:%M")}
+        if self.kind == EventKind.GREEN_CHANNEL and "green_channel" in details:
+            label = _("Green channel on") if details["green_channel"] else _("Green channel off")
+            return f"{label}: {details.get('reason', '')}"
+        if self.kind == EventKind.CLOSED and details.get("automatic"):
+            return str(_("Closed automatically after the resolution stood."))
+        if self.kind == EventKind.SHARED and "department" in details:
+            names = details["department"]
+            chinese = (translation.get_language() or "").startswith("zh") and names.get("zh")
+            return f"{chinese or names['en']}: {details.get('reason', '')}"
+        return self.text
 
 
 class Message(models.Model):

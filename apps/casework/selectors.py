@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from apps.organizations.models import OrgKind, Role, User, tier_index
+from apps.organizations.models import Organization, OrgKind, Role, User, tier_index
 
 from .errors import NotVisible
 from .models import Attachment, Message, RequestEvent, RequestGroupObjectPermission, ServiceRequest, State
@@ -128,6 +128,24 @@ def assign_candidates(service_request: ServiceRequest) -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, role__in=[Role.OFFICER, Role.LIAISON, Role.SUPERVISOR], organization_id__in=holders
     ).order_by("username")
+
+
+def share_departments(service_request: ServiceRequest) -> QuerySet[Organization]:
+    """The departments a request may be shared with: those of its own chain (the departments of
+    its district, its municipal and its provincial authority), active, other than the department
+    holding it. The one list the share is checked against and offered from: a department of
+    another jurisdiction is no choice, whoever asks."""
+    authorities = [
+        pk
+        for pk in (service_request.district_id, service_request.municipal_id, service_request.provincial_id)
+        if pk
+    ]
+    departments = Organization.objects.filter(
+        kind=OrgKind.DEPARTMENT, is_active=True, parent_id__in=authorities
+    ).order_by("name")
+    if service_request.department_id:
+        departments = departments.exclude(pk=service_request.department_id)
+    return departments
 
 
 # The API's name for each model transition a user can take.

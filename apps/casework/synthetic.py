@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import NOT_PROVIDED, F, Max
 from django.utils import timezone
 
 from apps.deadlines import calendar
@@ -141,8 +141,13 @@ class _Deadlines:
         return self.cache[key]
 
 
+def _written_fields(model: type) -> list[Any]:
+    """The columns the seed writes: all but those the database fills in itself (`db_default`)."""
+    return [f for f in model._meta.concrete_fields if f.db_default is NOT_PROVIDED]  # type: ignore[attr-defined]
+
+
 def _columns(model: type) -> list[str]:
-    return [f.column for f in model._meta.concrete_fields]  # type: ignore[attr-defined]
+    return [f.column for f in _written_fields(model)]
 
 
 def _insert(model: type, rows: Sequence[Sequence[Any]]) -> None:
@@ -533,7 +538,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         "provincial_id": chain.ids["provincial"],
                     }
                 )
-            request_columns = [f.attname for f in ServiceRequest._meta.concrete_fields]
+            request_columns = [f.attname for f in _written_fields(ServiceRequest)]
             with transaction.atomic():
                 _insert(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
                 _insert(
@@ -590,5 +595,5 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
 
 def _ordered(model: type, rows: list[list[Any]], given: list[str]) -> list[list[Any]]:
     """Reorder rows written in `given` column order into the table's column order."""
-    order = [given.index(f.attname) for f in model._meta.concrete_fields]  # type: ignore[attr-defined]
+    order = [given.index(f.attname) for f in _written_fields(model)]
     return [[row[i] for i in order] for row in rows]

@@ -11,10 +11,12 @@ class DeadlinesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import calendar
-        from .models import DeadlinePolicy
+        from .models import CalendarOverride, DeadlinePolicy
 
         def forget(sender, **kwargs):  # type: ignore[no-untyped-def]
             calendar.forget_policy()
 
         post_save.connect(forget, sender=DeadlinePolicy, dispatch_uid="deadline_policy_saved")
         post_delete.connect(forget, sender=DeadlinePolicy, dispatch_uid="deadline_policy_deleted")
+        post_save.connect(forget, sender=CalendarOverride, dispatch_uid="calendar_override_saved")
+        post_delete.connect(forget, sender=CalendarOverride, dispatch_uid="calendar_override_deleted")

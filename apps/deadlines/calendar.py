@@ -57,8 +57,25 @@ def policy() -> DeadlinePolicy:
 
 
 def forget_policy() -> None:
-    global _policy_cache
+    """Forget this process's copy of the policy and of the date overrides (saving either does)."""
+    global _policy_cache, _overrides_cache
     _policy_cache = None
+    _overrides_cache = None
+
+
+_overrides_cache: tuple[float, dict[date, Any]] | None = None
+
+
+def _overrides() -> dict[date, Any]:
+    """Every admin override by date: a handful of rows, read once per few seconds rather than
+    once per deadline worked out (a queue page works out one per row)."""
+    global _overrides_cache
+    from .models import CalendarOverride
+
+    now = monotonic()
+    if _overrides_cache is None or _overrides_cache[0] < now:
+        _overrides_cache = (now + _POLICY_TTL_SECONDS, {o.date: o for o in CalendarOverride.objects.all()})
+    return _overrides_cache[1]
 
 
 def start_of_business() -> time:
@@ -70,13 +87,11 @@ def end_of_business() -> time:
 
 
 class Calendar:
-    """Day look-ups over a span, with the overrides of that span read in one query."""
+    """Day look-ups over a span, the admin overrides first."""
 
     def __init__(self, start: date, end: date) -> None:
-        from .models import CalendarOverride
-
         self.start, self.end = start, end
-        self.overrides = {o.date: o for o in CalendarOverride.objects.filter(date__range=(start, end))}
+        self.overrides = _overrides()
 
     def day(self, day: date) -> Day:
         override = self.overrides.get(day)
@@ -162,6 +177,20 @@ def working_seconds_between(start: datetime, end: datetime) -> int:
                 total += (window_end - window_start).total_seconds()
         day += timedelta(1)
     return int(total)
+
+
+def working_seconds_left(due: datetime, now: datetime) -> int:
+    """Business-hours seconds from `now` until `due`; once it has passed, the business-hours
+    seconds since, negative (a weekend off after a Friday deadline adds nothing)."""
+    if due >= now:
+        return working_seconds_between(now, due)
+    return -working_seconds_between(due, now)
+
+
+def working_day_seconds() -> int:
+    """The length of one working day, start to end of business."""
+    opening, closing = start_of_business(), end_of_business()
+    return (closing.hour * 3600 + closing.minute * 60) - (opening.hour * 3600 + opening.minute * 60)
 
 
 def subtract_working_seconds(end: datetime, seconds: int) -> datetime:

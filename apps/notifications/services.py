@@ -240,7 +240,7 @@ def notify_event(event: RequestEvent) -> None:
         service_request,
         actor=event.actor,
         tier=event.tier,
-        text=event.text,
+        text=event.display_text,
         due=service_request.feedback_due_at,
     )
     unit = service_request.park if event.tier == Tier.PARK else service_request.department

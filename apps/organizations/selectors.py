@@ -44,3 +44,18 @@ def visible_key_projects(user: User) -> QuerySet[KeyProject]:
     return projects.filter(
         Q(district=authority) | Q(district__parent=authority) | Q(district__parent__parent=authority)
     )
+
+
+def fileable_enterprises(user: User) -> QuerySet[Organization]:
+    """The enterprises a user may file requests for: enterprise staff their own, a park's liaison
+    the park's enterprises, an admin any; nobody else files."""
+    enterprises = Organization.objects.filter(kind=OrgKind.ENTERPRISE).order_by("name")
+    if user.is_superuser:
+        return enterprises
+    if user.organization_id is None:
+        return enterprises.none()
+    if user.role == Role.ENTERPRISE:
+        return enterprises.filter(pk=user.organization_id)
+    if user.role == Role.LIAISON:
+        return enterprises.filter(parent_id=user.organization_id)
+    return enterprises.none()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.casework.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category, ProductType, State
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role, User
+from apps.organizations.selectors import fileable_enterprises
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):
@@ -60,9 +61,7 @@ class NewRequestForm(forms.Form):
         key_project = cast(forms.ModelChoiceField, self.fields["key_project"])
         if user.role == Role.LIAISON:
             enterprise = cast(forms.ModelChoiceField, self.fields["enterprise"])
-            enterprise.queryset = Organization.objects.filter(
-                parent_id=user.organization_id, kind=OrgKind.ENTERPRISE
-            ).order_by("name")
+            enterprise.queryset = fileable_enterprises(user)
             enterprise.required = True
             key_project.queryset = KeyProject.objects.filter(
                 park_id=user.organization_id, status=KeyProject.Status.ACTIVE

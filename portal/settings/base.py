@@ -1,10 +1,12 @@
-"""Settings shared by development (`make run`), tests and production.
+"""Settings shared by development (`make run`: portal/settings/development.py), tests and
+production; none of them runs on this module alone (it has no secret key).
 
 Everything that differs between machines comes from the environment: `DATABASE_URL` switches
 from the embedded SQLite file to PostgreSQL, `CELERY_BROKER_URL` from the embedded SQLite broker
 to Redis.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +20,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# No default here: Django refuses to run on an empty key. `portal.settings.production` insists on
+# a real DJANGO_SECRET_KEY; `portal.settings.development` (`make run`, `manage.py`) makes one per
+# machine in var/secret_key; the tests have their own (portal/secret_key.py).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 # Off unless a developer asks (DJANGO_DEBUG=1): `make run` shows people the portal's own 403, 404
 # and 500 pages, never Django's debug pages with the settings in them.
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
@@ -49,6 +54,7 @@ INSTALLED_APPS = [
     "apps.api",
     "apps.guidance",
     "apps.stats",
+    "apps.desk",
     "apps.web",
     # After auditlog: replaces its admin with a read-only one.
     "apps.audit",
@@ -158,19 +164,30 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# How many proxies in front of Django append to X-Forwarded-For. 0: the client is REMOTE_ADDR.
-# The API throttles and the sign-in lock-out both key on the client's address; trusting more
-# proxies than there are lets a client choose its own address.
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+# The reverse proxies in front of Django (addresses or networks, comma separated; none by
+# default). X-Forwarded-For is believed only in a request that comes from one of them
+# (portal/client_ip.py); otherwise the client is REMOTE_ADDR. The sign-in lock-out, the API
+# throttles and the audit log all key on that address, so a proxy listed here that is not one
+# lets any client choose its own address. docker-compose.yml lists its nginx.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(proxy.strip(), strict=False))
+    for proxy in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",")
+    if proxy.strip()
+]
 
 # --- Sign-in lock-out (django-axes) ---------------------------------------------------------
 # After AXES_FAILURE_LIMIT failed passwords for one username from one address, that pair is
 # refused for AXES_COOLOFF_TIME (the login form, the admin and POST /api/v1/auth/token/ alike:
 # all three go through django.contrib.auth.authenticate with the request). Keyed on the pair so
-# that a stranger cannot lock a colleague out from elsewhere; OWASP ASVS 2.2.1 allows at most
-# 100 failures an hour per account, this allows 5 per address. Admins see and delete the
-# attempts (which unlocks) under "Axes" in the admin.
+# that a stranger cannot lock a colleague out from elsewhere. On top of it, after
+# PORTAL_LOGIN_USERNAME_FAILURE_LIMIT failures for one username within the cool-off from any
+# addresses at all, the username is refused everywhere for the cool-off (an attacker with many
+# addresses; apps/organizations/lockout.py, PortalAxesHandler): OWASP ASVS 2.2.1 allows at most
+# 100 failures an hour per account, this allows 20 a quarter of an hour. Admins see and delete
+# the attempts (which unlocks) under "Axes" in the admin.
 AXES_FAILURE_LIMIT = int(os.environ.get("PORTAL_LOGIN_FAILURE_LIMIT", "5"))
+PORTAL_LOGIN_USERNAME_FAILURE_LIMIT = int(os.environ.get("PORTAL_LOGIN_USERNAME_FAILURE_LIMIT", "20"))
+AXES_HANDLER = "apps.organizations.lockout.PortalAxesHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PORTAL_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -267,7 +284,7 @@ REST_FRAMEWORK = {
         # POST /api/v1/auth/token/, per address, on top of the sign-in lock-out.
         "token": _rate("PORTAL_THROTTLE_TOKEN", "20/min"),
     },
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # No NUM_PROXIES: the throttles take the client's address from portal/client_ip.py.
 }
 
 SPECTACULAR_SETTINGS = {

@@ -2,13 +2,18 @@
 
 import os
 
-from .base import *  # noqa: F403
-from .base import REDIS_URL, REST_FRAMEWORK
+from portal.secret_key import require_production_secret_key
 
+from .base import *  # noqa: F403
+from .base import REDIS_URL
+
+# Never Django's debug pages (with the settings in them), whatever DJANGO_DEBUG says.
 DEBUG = False
 # The collected, hashed files only (collectstatic), not the source folders.
 WHITENOISE_USE_FINDERS = False
-SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+# Refuses to start (ImproperlyConfigured) without a real secret: missing, empty, short or a
+# well-known placeholder.
+SECRET_KEY = require_production_secret_key(os.environ.get("DJANGO_SECRET_KEY"))
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -21,10 +26,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# The TLS proxy in front appends the client's address to X-Forwarded-For; the throttles and the
-# sign-in lock-out read it from there (set 0 when gunicorn faces the clients directly).
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1"))
-REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+# The TLS proxy in front appends the client's address to X-Forwarded-For; it is believed only
+# from the addresses in DJANGO_TRUSTED_PROXIES (base.py; none unless set, as docker-compose.yml
+# sets it to its nginx).
 if not REDIS_URL:
     # Several web containers may share no disk: without Redis the throttles count in the
     # database (`manage.py createcachetable`, run by the compose `migrate` service).

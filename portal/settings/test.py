@@ -14,6 +14,8 @@ from .base import (
     broker_transport_options,
 )
 
+# The tests' own key, for the tests only (production refuses any key found in the source).
+SECRET_KEY = "test-only-not-a-secret-" + "portal-settings-test-key-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
