@@ -122,3 +122,13 @@ def _fresh_deadline_policy():
     calendar.forget_policy()
     yield
     calendar.forget_policy()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_thread_reset():
+    """A page request leaves its language active in the thread (LocaleMiddleware activates it
+    and nothing deactivates it): the next test must not run in it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

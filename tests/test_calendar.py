@@ -1,6 +1,6 @@
 """The working-day calendar: next-working-day deadlines on the official Chinese calendar."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -137,3 +137,28 @@ def test_deadline_api_answers_the_deadline_of_a_request_entering_now(api):
     )
     assert r.json() == {"due_at": "2026-11-24T18:00:00+08:00"}  # 10:00 in Shanghai, before noon
     assert client.get("/api/v1/calendar/deadline/", {"received_at": "soon"}).status_code == 400
+
+
+def test_working_days_counted_from_running_totals_agree_with_walking_each_day():
+    # Spans within a year, across years and across the library's last covered year, with admin
+    # overrides in them: the quick count must equal the day-by-day one.
+    CalendarOverride.objects.create(date=date(2026, 11, 25), workday=False, name="Typhoon closure")
+    CalendarOverride.objects.create(date=date(2026, 11, 28), workday=True, name="Make-up Saturday")
+    cal = calendar.Calendar(date(2025, 1, 1), date(2027, 12, 31))
+    spans = [
+        (date(2026, 11, 20), date(2026, 12, 2)),
+        (date(2025, 12, 20), date(2026, 2, 28)),
+        (date(2025, 3, 1), date(2027, 3, 1)),
+        (date(2026, 11, 25), date(2026, 11, 26)),
+        (date(2026, 5, 5), date(2026, 5, 5)),
+    ]
+    for first, stop in spans:
+        walked = sum(1 for n in range((stop - first).days) if cal.day(first + timedelta(n)).workday)
+        assert cal.workdays(first, stop) == walked, (first, stop)
+
+
+def test_working_time_over_months_counts_whole_days_between():
+    # From Monday 2 November 18:00 to Tuesday 1 December 10:00, 2026: the whole working days
+    # between (3–30 November, 20 of them) plus one hour on the 1st.
+    seconds = calendar.working_seconds_between(at("2026-11-02 18:00"), at("2026-12-01 10:00"))
+    assert seconds == 20 * 9 * 3600 + 3600

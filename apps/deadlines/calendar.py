@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -97,22 +98,64 @@ class Calendar:
         override = self.overrides.get(day)
         if override is not None:
             return Day(day, override.workday, override.name, OVERRIDE)
-        try:
-            workday = chinese_calendar.is_workday(day)
-            _on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError:
-            if day.year not in _warned_years:
-                _warned_years.add(day.year)
-                logger.warning(
-                    "The official calendar does not cover %s; counting weekdays as working days "
-                    "until an admin adds overrides for that year.",
-                    day.year,
-                )
-            return Day(day, day.weekday() < 5, "", FALLBACK)
-        return Day(day, workday, name or "", OFFICIAL)
+        return _official_day(day)
+
+    def workdays(self, first: date, stop: date) -> int:
+        """How many working days lie in [first, stop): counted from the official calendar's
+        running totals, then each override in the span, so a span of months costs no loop."""
+        if stop <= first:
+            return 0
+        count = _official_workdays(first, stop)
+        for day, override in self.overrides.items():
+            if first <= day < stop:
+                count += int(override.workday) - int(_official_day(day).workday)
+        return count
 
     def days(self) -> list[Day]:
         return [self.day(self.start + timedelta(n)) for n in range((self.end - self.start).days + 1)]
+
+
+@lru_cache(maxsize=8192)
+def _official_day(day: date) -> Day:
+    """The official calendar's word on a day (fixed for a given library version, so kept: a
+    deadline months past walks every day since, for every row of a queue page)."""
+    try:
+        workday = chinese_calendar.is_workday(day)
+        _on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            logger.warning(
+                "The official calendar does not cover %s; counting weekdays as working days "
+                "until an admin adds overrides for that year.",
+                day.year,
+            )
+        return Day(day, day.weekday() < 5, "", FALLBACK)
+    return Day(day, workday, name or "", OFFICIAL)
+
+
+@lru_cache(maxsize=64)
+def _official_running_total(year: int) -> tuple[int, ...]:
+    """For each day of `year`, how many official working days come before it that year (plus
+    the year's total at the end)."""
+    totals = [0]
+    day = date(year, 1, 1)
+    while day.year == year:
+        totals.append(totals[-1] + int(_official_day(day).workday))
+        day += timedelta(1)
+    return tuple(totals)
+
+
+def _official_workdays(first: date, stop: date) -> int:
+    """Official working days in [first, stop), from the running totals of the years touched."""
+
+    def before(day: date) -> int:
+        return _official_running_total(day.year)[day.timetuple().tm_yday - 1]
+
+    if first.year == stop.year:
+        return before(stop) - before(first)
+    count = _official_running_total(first.year)[-1] - before(first) + before(stop)
+    return count + sum(_official_running_total(year)[-1] for year in range(first.year + 1, stop.year))
 
 
 def days_between(start: date, end: date) -> list[Day]:
@@ -165,18 +208,21 @@ def working_seconds_between(start: datetime, end: datetime) -> int:
     if end <= start:
         return 0
     start_local, end_local = _local(start), _local(end)
-    cal = Calendar(start_local.date(), end_local.date())
+    first, last = start_local.date(), end_local.date()
+    cal = Calendar(first, last)
     opening, closing = start_of_business(), end_of_business()
-    total = 0.0
-    day = start_local.date()
-    while day <= end_local.date():
-        if cal.day(day).workday:
-            window_start = max(_at(day, opening), start_local)
-            window_end = min(_at(day, closing), end_local)
-            if window_end > window_start:
-                total += (window_end - window_start).total_seconds()
-        day += timedelta(1)
-    return int(total)
+
+    def within(day: date, since: datetime, until: datetime) -> float:
+        if not cal.day(day).workday:
+            return 0.0
+        window_start, window_end = max(_at(day, opening), since), min(_at(day, closing), until)
+        return max((window_end - window_start).total_seconds(), 0.0)
+
+    if first == last:
+        return int(within(first, start_local, end_local))
+    total = within(first, start_local, end_local) + within(last, start_local, end_local)
+    # The days between are whole working days or none.
+    return int(total) + cal.workdays(first + timedelta(1), last) * working_day_seconds()
 
 
 def working_seconds_left(due: datetime, now: datetime) -> int:
