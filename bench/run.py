@@ -302,6 +302,7 @@ def main() -> int:
                     ("GET", "/api/v1/requests/?state=district_review&category=clinical_trial", None)
                 ],
                 "list, search": [("GET", "/api/v1/requests/?search=GMP", None)],
+                "saved views": [("GET", "/api/v1/views/", None)],
             }
             if first_id:
                 cases["detail"] = [("GET", f"/api/v1/requests/{first_id}/", None)]

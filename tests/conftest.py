@@ -3,15 +3,17 @@ helpers that reach a state through the real actions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from auditlog.context import disable_auditlog
+from django.utils.functional import LazyObject, empty
 from rest_framework.test import APIClient
 
 from apps.casework import actions
-from apps.casework.models import ServiceRequest
+from apps.casework.models import Attachment, ServiceRequest
 from apps.organizations import demo
 from apps.organizations.models import Organization, User
 
@@ -132,3 +134,20 @@ def _language_of_the_thread_reset():
 
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def upload_root(settings, tmp_path, monkeypatch) -> Iterator[Path]:
+    """Every test stores its files in its own private directory: the app's own storage, built
+    again after PRIVATE_UPLOAD_ROOT is pointed there."""
+    root = tmp_path / "private-uploads"
+    settings.PRIVATE_UPLOAD_ROOT = root
+    field = Attachment._meta.get_field("file")
+    factory = getattr(field, "_storage_callable", None)
+    if factory is not None:
+        monkeypatch.setattr(field, "storage", factory())
+    elif isinstance(field.storage, LazyObject):
+        field.storage._wrapped = empty
+    yield root
+    if factory is None and isinstance(field.storage, LazyObject):
+        field.storage._wrapped = empty

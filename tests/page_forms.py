@@ -40,6 +40,12 @@ class _FormParser(HTMLParser):
         if not self.forms:
             return
         form = self.forms[-1]
+        if attrs.get("form"):
+            # A control outside its form, tied to it by `form="<id>"` (a queue row's checkbox).
+            owners = [f for f in self.forms if f.attrs.get("id") == attrs["form"]]
+            if not owners:
+                return
+            form = owners[0]
         name = attrs.get("name")
         if tag == "select" and name:
             self._select, self._select_selected = name, False

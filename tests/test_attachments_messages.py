@@ -10,7 +10,6 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -19,7 +18,6 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from django.utils.functional import LazyObject, empty
 
 from apps.casework import uploads
 from apps.casework.models import Attachment, Message, RequestEvent, ServiceRequest
@@ -128,20 +126,8 @@ def forged_size_zip(declared: int) -> bytes:
 
 # --- fixtures and helpers -----------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
-def upload_root(settings, tmp_path, monkeypatch) -> Iterator[Path]:
-    """Every test stores its files in its own private directory: the app's own storage, built
-    again after PRIVATE_UPLOAD_ROOT is pointed there."""
-    root = tmp_path / "private-uploads"
-    settings.PRIVATE_UPLOAD_ROOT = root
-    field = Attachment._meta.get_field("file")
-    factory = getattr(field, "_storage_callable", None)
-    if factory is not None:
-        monkeypatch.setattr(field, "storage", factory())
-    elif isinstance(field.storage, LazyObject):
-        field.storage._wrapped = empty
-    yield root
-    if factory is None and isinstance(field.storage, LazyObject):
-        field.storage._wrapped = empty
+def _own_upload_root(upload_root: Path) -> Path:
+    return upload_root
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ from apps.casework.models import Attachment, ServiceRequest
 from apps.casework.selectors import visible_requests
 from apps.deadlines import calendar
 from apps.deadlines.scan import scan
+from apps.desk.models import ReplyTemplate, SavedView
 from apps.guidance.demo import seed_guidance
 from apps.guidance.models import Guidance, GuidanceAttachment
 from apps.notifications.models import Notification
@@ -172,6 +173,30 @@ FILERS = only("owner", "park_liaison", "admin")  # submit, provide information, 
 CASE_TIER = only("routed_officer", "district_supervisor", "admin")  # staff of the tier holding `case`
 STAFF_SEEING_CASE = SEES["case"] - ENTERPRISE_STAFF  # may write internal notes and files on it
 DISTRICT_SUPERVISORS = only("district_supervisor", "haidian_supervisor")
+# Who has a queue, and so saved views of it, in an organisation (the admin has none).
+QUEUE_STAFF = (LIAISONS | OFFICIALS) - {"admin"}
+SHARED_VIEW = "District overdue"  # shared by supervisor_ps with Pingshan District
+
+
+def shared_view(w: World) -> dict[str, Any]:
+    return {"pk": SavedView.objects.get(name=SHARED_VIEW).pk}
+
+
+def new_view(w: World) -> dict[str, Any]:
+    return {"name": "Saved by the matrix", "query": "overdue=true"}
+
+
+DISTRICT_TEMPLATE = "Matrix reply"  # Pingshan District's reply template, kept by supervisor_ps
+# Who is offered it: the district's people and its departments' (apps/desk/replies.py).
+OFFERED_DISTRICT_TEMPLATE = only("routed_officer", "other_dept_officer", "district_supervisor")
+
+
+def district_template(w: World) -> dict[str, Any]:
+    return {"pk": ReplyTemplate.objects.get(name=DISTRICT_TEMPLATE).pk}
+
+
+def new_template(w: World) -> dict[str, Any]:
+    return {"name": "Written by the matrix", "body_en": "About {reference}", "body_zh": "关于 {reference}"}
 
 
 # --- the table's vocabulary ----------------------------------------------------------------------
@@ -392,6 +417,23 @@ ROWS: list[Row] = [
     ),
     Row("api:request-export", "api", get=READ, unsafe=NO_WRITES),
     Row("api:request-detail", "api", get=sees("case"), unsafe=READ_ONLY_OBJECT, kwargs=request_pk("case")),
+    # Following a request (apps/desk/watching.py): whoever may see it; stopping when not
+    # following changes nothing.
+    Row(
+        "api:request-watch",
+        "api",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(Access(200, SEES["case"], seen_by=SEES["case"])),
+        kwargs=request_pk("case"),
+    ),
+    Row(
+        "api:request-watch",
+        "api",
+        variant="stop",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(Access(200, SEES["case"], seen_by=SEES["case"], changes=NOBODY), method="DELETE"),
+        kwargs=request_pk("case"),
+    ),
     transition("api:request-submit", "draft", FILERS),
     transition("api:request-respond", "case", CASE_TIER, lambda w: {"body": "An answer"}),
     transition("api:request-request-info", "case", CASE_TIER, lambda w: {"body": "Which batch?"}),
@@ -422,6 +464,22 @@ ROWS: list[Row] = [
     ),
     # The admin is no tier's staff: it assigns, it does not claim.
     transition("api:request-claim", "case", only("routed_officer", "district_supervisor")),
+    # Bulk: staff get one result per id (200), and only the tier holding `case` changes it; an
+    # id a persona may not see is "not found", like an unknown one. Enterprise staff: 403.
+    Row(
+        "api:request-bulk",
+        "api",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(
+            Access(
+                200,
+                SIGNED_IN - ENTERPRISE_STAFF,
+                codes=dict.fromkeys(ENTERPRISE_STAFF, 403),
+                changes=CASE_TIER,
+            ),
+            lambda w: {"action": "escalate", "ids": [w.requests["case"].pk], "reason": "Up in bulk"},
+        ),
+    ),
     transition(
         "api:request-green-channel",
         "case",
@@ -524,6 +582,53 @@ ROWS: list[Row] = [
         get=NOT_OFFERED,
         unsafe=Unsafe(Access(200, SIGNED_IN, changes=only("owner"))),
     ),
+    # --- API: saved views of the queue (apps/desk/saved_views.py) -----------------------------------
+    # Enterprise staff have no queue (403); the admin belongs to no organisation (400).
+    Row(
+        "api:view-list",
+        "api",
+        get=READ,
+        unsafe=Unsafe(
+            Access(201, QUEUE_STAFF, codes={**dict.fromkeys(ENTERPRISE_STAFF, 403), "admin": 400}), new_view
+        ),
+    ),
+    # Seen only in the organisation it is shared with; deleted by its owner (or a supervisor there).
+    Row(
+        "api:view-detail",
+        "api",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(
+            Access(204, only("district_supervisor"), seen_by=only("district_supervisor")), method="DELETE"
+        ),
+        kwargs=shared_view,
+    ),
+    # --- API: reply templates (apps/desk/replies.py) -----------------------------------------------
+    # Listed for everybody (theirs only); kept by supervisors, each of their own organisation.
+    Row(
+        "api:reply-template-list",
+        "api",
+        get=READ,
+        unsafe=Unsafe(Access(201, DISTRICT_SUPERVISORS), new_template),
+    ),
+    Row(
+        "api:reply-template-detail",
+        "api",
+        get=private_to(OFFERED_DISTRICT_TEMPLATE),
+        unsafe=Unsafe(
+            Access(200, only("district_supervisor"), codes={"haidian_supervisor": 404}),
+            lambda w: {"active": False},
+            method="PATCH",
+        ),
+        kwargs=district_template,
+    ),
+    # The caller's templates rendered for a request they see.
+    Row(
+        "api:request-reply-templates",
+        "api",
+        get=sees("case"),
+        unsafe=NO_WRITES,
+        kwargs=request_pk("case"),
+    ),
     Row("api:guidance-list", "api", get=READ, unsafe=NO_WRITES),
     Row(
         "api:guidance-detail",
@@ -543,6 +648,20 @@ ROWS: list[Row] = [
     ),
     # --- pages (a refused transition is a message on the page the user came from: 302) ----------
     Row("home", "page", get=READ, unsafe=PAGE_NO_WRITES),
+    # Saving a view: a message and back home for everybody, a new view for those with a queue.
+    Row(
+        "view-save",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(Access(302, SIGNED_IN, changes=QUEUE_STAFF), new_view),
+    ),
+    Row(
+        "view-delete",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(Access(302, only("district_supervisor"), seen_by=only("district_supervisor"))),
+        kwargs=shared_view,
+    ),
     Row("request-list", "page", get=READ, unsafe=PAGE_NO_WRITES),
     # Enterprise staff file for their own enterprise (the form offers no choice); another park's
     # liaison cannot pick Pregene (a form error); officials and the admin do not file here.
@@ -595,6 +714,25 @@ ROWS: list[Row] = [
         ),
         kwargs=lambda w: {"pk": w.requests["case"].pk, "name": "assign"},
     ),
+    # Bulk from a queue: back to it with the results (302) for staff, 403 for enterprise staff.
+    Row(
+        "request-bulk",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(
+            Access(
+                302,
+                SIGNED_IN - ENTERPRISE_STAFF,
+                codes=dict.fromkeys(ENTERPRISE_STAFF, 403),
+                changes=CASE_TIER,
+            ),
+            lambda w: {
+                "action": "escalate",
+                "ids": str(w.requests["case"].pk),
+                "text": "Up in bulk from a page",
+            },
+        ),
+    ),
     # The form comes back with its error (400), for a supervisor with the people it may choose.
     Row(
         "request-act",
@@ -614,6 +752,22 @@ ROWS: list[Row] = [
             lambda w: {"message-body": "An internal note from the page", "message-internal": "on"},
         ),
         kwargs=request_pk("case"),
+    ),
+    Row(
+        "request-watch",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(Access(302, SEES["case"], seen_by=SEES["case"]), lambda w: {"follow": "1"}),
+        kwargs=request_pk("case"),
+    ),
+    # The header's search: a reference the caller may see opens it, anything else is the list
+    # searched for it; a redirect (302) either way, so nobody learns what they may not see.
+    Row(
+        "find",
+        "page",
+        get=Access(302, SIGNED_IN),
+        unsafe=form(Access(405, SIGNED_IN)),
+        path=lambda w: reverse("find") + "?q=" + quote_plus(w.requests["case"].reference),
     ),
     Row(
         "request-upload",
@@ -639,6 +793,36 @@ ROWS: list[Row] = [
         )
         for variant, get in (("public file", sees("case")), ("internal file", private_to(STAFF_SEEING_CASE)))
     ],
+    # Reply templates: a supervisor keeps their organisation's (another's is a 404); 403 for the rest.
+    Row(
+        "reply-templates",
+        "page",
+        get=Access(200, DISTRICT_SUPERVISORS),
+        unsafe=form(Access(200, DISTRICT_SUPERVISORS, changes=NOBODY)),
+    ),
+    Row(
+        "reply-template-new",
+        "page",
+        get=Access(200, DISTRICT_SUPERVISORS),
+        unsafe=form(Access(302, DISTRICT_SUPERVISORS), new_template),
+    ),
+    Row(
+        "reply-template-edit",
+        "page",
+        get=Access(200, only("district_supervisor"), codes={"haidian_supervisor": 404}),
+        unsafe=form(
+            Access(302, only("district_supervisor"), codes={"haidian_supervisor": 404}),
+            lambda w: {"name": "Renamed by the matrix", "body_en": "About {reference}"},
+        ),
+        kwargs=district_template,
+    ),
+    Row(
+        "reply-template-delete",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(Access(302, only("district_supervisor"), codes={"haidian_supervisor": 404})),
+        kwargs=district_template,
+    ),
     Row("key-projects", "page", get=READ, unsafe=PAGE_NO_WRITES),
     # Only a district's supervisors keep its register; Haidian's cannot register a Pingshan
     # enterprise (a form error) nor open Pingshan's projects (404).
@@ -969,6 +1153,20 @@ def build_world() -> World:
     )
     assert owner_notification is not None
 
+    SavedView.objects.create(
+        owner=users["supervisor_ps"],
+        organization=orgs["ps"],
+        name=SHARED_VIEW,
+        query="overdue=true",
+        shared=True,
+    )
+    ReplyTemplate.objects.create(
+        organization=orgs["ps"],
+        name=DISTRICT_TEMPLATE,
+        body_en="On {reference}: {officer} answers by {due}.",
+        body_zh="关于 {reference}：{officer} 将于 {due} 前答复。",
+        created_by=users["supervisor_ps"],
+    )
     world = World(
         users=users,
         orgs=orgs,
@@ -1141,6 +1339,7 @@ def fingerprint(world: World) -> dict[str, Any]:
         cursor.execute("SELECT " + ", ".join(f"({query})" for query in scalars.values()))
         found = dict(zip(scalars, cursor.fetchone(), strict=True))
     found["key projects"] = list(KeyProject.objects.order_by("pk").values_list())
+    found["reply templates"] = list(ReplyTemplate.objects.order_by("pk").values_list())
     return found
 
 

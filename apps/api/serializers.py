@@ -11,12 +11,13 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.casework.actions import SHARE_DEPARTMENT_REFUSED
+from apps.casework.actions import MAX_FILES_AT_ONCE, SHARE_DEPARTMENT_REFUSED
 from apps.casework.models import (
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -28,6 +29,8 @@ from apps.casework.models import (
     ServiceRequest,
 )
 from apps.casework.selectors import assign_candidates, available_transitions, share_departments
+from apps.casework.selectors import attachments as visible_attachments
+from apps.desk.watching import is_watching
 from apps.guidance.models import Guidance
 from apps.guidance.selectors import render_markdown
 from apps.notifications.models import Notification
@@ -209,13 +212,19 @@ class RequestSerializer(serializers.ModelSerializer):
 
 class RequestDetailSerializer(RequestSerializer):
     available_transitions = serializers.SerializerMethodField()
+    watching = serializers.SerializerMethodField(
+        help_text=_("Whether the caller follows the request (`…/watch/`) and hears of its changes.")
+    )
 
     class Meta(RequestSerializer.Meta):
-        fields = [*RequestSerializer.Meta.fields, "available_transitions"]
+        fields = [*RequestSerializer.Meta.fields, "available_transitions", "watching"]
         read_only_fields = fields
 
     def get_available_transitions(self, obj: ServiceRequest) -> list[str]:
         return available_transitions(obj, self.context["request"].user)
+
+    def get_watching(self, obj: ServiceRequest) -> bool:
+        return is_watching(self.context["request"].user, obj)
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -261,6 +270,22 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+class RequestWithFilesSerializer(RequestDetailSerializer):
+    """The request as a filing or a reply with files leaves it: its detail and the files the
+    caller may see."""
+
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(RequestDetailSerializer.Meta):
+        fields = [*RequestDetailSerializer.Meta.fields, "attachments"]
+        read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, obj: ServiceRequest) -> list[dict[str, Any]]:
+        found = visible_attachments(self.context["request"].user, obj)
+        return AttachmentSerializer(found, many=True, context=self.context).data  # type: ignore[return-value]
+
+
 class KeyProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = KeyProject
@@ -268,6 +293,37 @@ class KeyProjectSerializer(serializers.ModelSerializer):
 
 
 # --- input ------------------------------------------------------------------------------------
+class FileListField(serializers.ListField):
+    """A list of files whose errors stay a list of messages per field, as every other field's
+    (DRF keys a list's errors by position), each naming the file by its place."""
+
+    def run_child_validation(self, data: list[Any]) -> list[Any]:
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError(
+                [
+                    _("File %(number)d: %(error)s") % {"number": int(place) + 1, "error": error}
+                    for place, errors in exc.detail.items()
+                    for error in errors
+                ]
+            ) from None
+
+
+def _files_field(help_text: Any) -> serializers.ListField:
+    """Files sent along (multipart `file`, repeated), for the action's `files`; `help_text`
+    names the most as `%(count)s`, filled in the reader's language."""
+    return FileListField(
+        child=serializers.FileField(allow_empty_file=False),
+        source="files",
+        required=False,
+        max_length=MAX_FILES_AT_ONCE,
+        help_text=lazy(lambda: str(help_text) % {"count": MAX_FILES_AT_ONCE}, str)(),
+    )
+
+
 class RequestCreateSerializer(serializers.Serializer):
     title = StrictCharField(max_length=TITLE_MAX_LENGTH)
     description = StrictCharField(max_length=TEXT_MAX_LENGTH)
@@ -290,6 +346,12 @@ class RequestCreateSerializer(serializers.Serializer):
     )
     submit = StrictBooleanField(
         default=False, help_text=_("File straight into park review instead of keeping a draft.")
+    )
+    file = _files_field(
+        _(
+            "Files to attach at filing (multipart/form-data only; repeat `file` for each, at most "
+            "%(count)s), checked like every upload. A refused file files nothing."
+        )
     )
 
 
@@ -333,6 +395,15 @@ class TransitionSerializer(serializers.Serializer):
 
 class BodySerializer(TransitionSerializer):
     body = StrictCharField(max_length=TEXT_MAX_LENGTH)
+
+
+class ProvideInfoSerializer(BodySerializer):
+    file = _files_field(
+        _(
+            "Files sent with the information (multipart/form-data only; repeat `file` for each, at "
+            "most %(count)s), checked like every upload. A refused file sends nothing."
+        )
+    )
 
 
 class ReasonSerializer(TransitionSerializer):

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import bulk, reply_templates, saved_views, views, views_watch
 
 app_name = "api"
 
@@ -15,6 +15,8 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("key-projects", views.KeyProjectViewSet, basename="key-project")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("guidance", views.GuidanceViewSet, basename="guidance")
+router.register("views", saved_views.SavedViewViewSet, basename="view")
+router.register("reply-templates", reply_templates.ReplyTemplateViewSet, basename="reply-template")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
@@ -23,7 +25,14 @@ urlpatterns = [
     path("stats/", views.stats, name="stats"),
     path("stats/export.csv", views.export_stats, name="stats-export"),
     path("requests/export.csv", views.export_requests, name="request-export"),
+    path("requests/bulk/", bulk.BulkView.as_view(), name="request-bulk"),
+    path("requests/<int:pk>/watch/", views_watch.WatchView.as_view(), name="request-watch"),
     path("calendar/", views.calendar_days, name="calendar"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar-deadline"),
+    path(
+        "requests/<int:pk>/reply-templates/",
+        reply_templates.request_reply_templates,
+        name="request-reply-templates",
+    ),
     path("", include(router.urls)),
 ]

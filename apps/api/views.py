@@ -144,7 +144,7 @@ _TRANSITION_INPUT: dict[str, type[serializers.Serializer]] = {
     "submit": s.TransitionSerializer,
     "respond": s.BodySerializer,
     "request_info": s.BodySerializer,
-    "provide_info": s.BodySerializer,
+    "provide_info": s.ProvideInfoSerializer,
     "escalate": s.ReasonSerializer,
     "return": s.ReasonSerializer,
     "resolve": s.ResolutionSerializer,
@@ -183,8 +183,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_object(self) -> ServiceRequest:
         return selectors.get_visible_request(self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]
 
-    def _detail(self, service_request: ServiceRequest, code: int = status.HTTP_200_OK) -> Response:
-        data = s.RequestDetailSerializer(service_request, context={"request": self.request}).data
+    def _detail(
+        self,
+        service_request: ServiceRequest,
+        code: int = status.HTTP_200_OK,
+        serializer: type[s.RequestDetailSerializer] = s.RequestDetailSerializer,
+    ) -> Response:
+        data = serializer(service_request, context={"request": self.request}).data
         return Response(data, status=code, headers={"ETag": _etag(service_request)})
 
     def _acting_on(
@@ -208,16 +213,21 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._detail(self.get_object())
 
     @extend_schema(
-        request=s.RequestCreateSerializer,
-        responses={201: s.RequestDetailSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
+        request={
+            "application/json": s.RequestCreateSerializer,
+            "multipart/form-data": s.RequestCreateSerializer,
+        },
+        responses={201: s.RequestWithFilesSerializer, 400: _ERRORS[400], 403: _ERRORS[403]},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """File a request: JSON, or multipart with its files (`file`, repeated). The request and
+        its files are filed together or not at all."""
         actions.check_may_file(request.user)  # type: ignore[arg-type]
         data = s.RequestCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         created = actions.create_request(actor=request.user, **data.validated_data)  # type: ignore[arg-type]
         fresh = selectors.get_visible_request(request.user, created.pk)  # type: ignore[arg-type]
-        return self._detail(fresh, status.HTTP_201_CREATED)
+        return self._detail(fresh, status.HTTP_201_CREATED, s.RequestWithFilesSerializer)
 
     def _transition(self, request: Request, name: str) -> Response:
         service_request, values = self._acting_on(request, _TRANSITION_INPUT[name], name)
@@ -240,10 +250,19 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def request_info(self, request: Request, pk: str) -> Response:
         return self._transition(request, "request_info")
 
-    @_transition_schema(s.BodySerializer)
+    @extend_schema(
+        request={"application/json": s.BodySerializer, "multipart/form-data": s.ProvideInfoSerializer},
+        parameters=[_IF_MATCH, _ETAG],
+        responses={200: s.RequestWithFilesSerializer, **_ERRORS, 409: _TRANSITION_409},
+    )
     @action(detail=True, methods=["post"])
     def provide_info(self, request: Request, pk: str) -> Response:
-        return self._transition(request, "provide_info")
+        """The information asked for (`body`), with files in a multipart post (`file`, repeated):
+        the reply, its files and the return to the tier are one change."""
+        service_request, values = self._acting_on(request, s.ProvideInfoSerializer, "provide_info")
+        actions.provide_info(service_request, actor=request.user, **values)  # type: ignore[arg-type]
+        fresh = selectors.get_visible_request(request.user, service_request.pk)  # type: ignore[arg-type]
+        return self._detail(fresh, serializer=s.RequestWithFilesSerializer)
 
     @_transition_schema(s.ReasonSerializer)
     @action(detail=True, methods=["post"])

@@ -9,7 +9,8 @@ clock, all in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -180,9 +181,11 @@ def _record(
     internal: bool = False,
     tier: str | None = None,
     details: dict[str, Any] | None = None,
+    notify: bool = True,
 ) -> RequestEvent:
     """Append the timeline event and notify whoever should hear of it (in this transaction;
-    the emails leave after the commit)."""
+    the emails leave after the commit). `notify=False`: an event another one reports (the
+    files of a filing or a reply, which its own notification names)."""
     event = RequestEvent.objects.create(
         request=service_request,
         kind=kind,
@@ -195,7 +198,8 @@ def _record(
         internal=internal,
         details=details or {},
     )
-    notifications.notify_event(event)
+    if notify:
+        notifications.notify_event(event)
     return event
 
 
@@ -283,8 +287,10 @@ def create_request(
     enterprise: Organization | None = None,
     key_project: KeyProject | None = None,
     submit: bool = False,
+    files: Sequence[UploadedFile] = (),
 ) -> ServiceRequest:
-    """File a new request (a draft, or straight into park review with `submit`)."""
+    """File a new request (a draft, or straight into park review with `submit`), with its
+    `files` attached: all of it or nothing (a refused file files no request)."""
     check_may_file(actor)
     if actor.role == Role.ENTERPRISE and not actor.is_superuser:
         if enterprise is not None and enterprise.pk != actor.organization_id:
@@ -318,8 +324,10 @@ def create_request(
         raise InvalidInput(_("This enterprise is not registered in a park of a district."))
     municipal = district.parent
     provincial = municipal.parent if municipal else None
+    checked = _checked_files(actor, files)
     now = timezone.now()
-    with transaction.atomic():
+    # The files are written once the request has its id (their folder), inside the transaction.
+    with _files_removed_unless_saved() as written, transaction.atomic():
         service_request = ServiceRequest.objects.create(
             reference=next_reference(district.code or "REQ", timezone.localdate(now).year),
             enterprise=enterprise,
@@ -335,13 +343,21 @@ def create_request(
             **fields,
         )
         _record(service_request, EventKind.CREATED, actor, now, text=service_request.title)
+        attached = _store_files(service_request, actor, checked, now, written)
+        _insert_attachments(service_request, actor, attached, now)
         if submit:
-            submit_request(service_request, actor=actor)
+            _submit(service_request, actor, details=_files_details(attached))
     return service_request
 
 
 # --- the lifecycle --------------------------------------------------------------------------
 def submit_request(service_request: ServiceRequest, *, actor: User) -> ServiceRequest:
+    return _submit(service_request, actor)
+
+
+def _submit(
+    service_request: ServiceRequest, actor: User, *, details: dict[str, Any] | None = None
+) -> ServiceRequest:
     transition = _guard(service_request, "submit", actor)
     now = timezone.now()
     with transaction.atomic():
@@ -349,7 +365,7 @@ def submit_request(service_request: ServiceRequest, *, actor: User) -> ServiceRe
         transition()
         _enter_tier(service_request, now)
         _write(service_request, now)
-        _record(service_request, EventKind.SUBMITTED, actor, now, from_state=from_state)
+        _record(service_request, EventKind.SUBMITTED, actor, now, from_state=from_state, details=details)
     return service_request
 
 
@@ -386,17 +402,33 @@ def request_info(service_request: ServiceRequest, *, actor: User, body: Any) -> 
     return service_request
 
 
-def provide_info(service_request: ServiceRequest, *, actor: User, body: Any) -> ServiceRequest:
+def provide_info(
+    service_request: ServiceRequest, *, actor: User, body: Any, files: Sequence[UploadedFile] = ()
+) -> ServiceRequest:
+    """The information asked for, with its `files`: the reply, the files and the request's
+    return to the tier are one change (a refused file sends nothing)."""
     transition = _guard(service_request, "provide_info", actor)
     body = _text(body, "body")
+    checked = _checked_files(actor, files)
     now = timezone.now()
-    with transaction.atomic():
-        from_state = service_request.state
-        transition()
-        _enter_tier(service_request, now)
-        _write(service_request, now)
-        _public_reply(service_request, actor, body, now)
-        _record(service_request, EventKind.INFO_PROVIDED, actor, now, from_state=from_state, text=body)
+    with _files_removed_unless_saved() as written:
+        attached = _store_files(service_request, actor, checked, now, written)
+        with transaction.atomic():
+            from_state = service_request.state
+            transition()
+            _enter_tier(service_request, now)
+            _write(service_request, now)
+            _public_reply(service_request, actor, body, now)
+            _record(
+                service_request,
+                EventKind.INFO_PROVIDED,
+                actor,
+                now,
+                from_state=from_state,
+                text=body,
+                details=_files_details(attached),
+            )
+            _insert_attachments(service_request, actor, attached, now)
     return service_request
 
 
@@ -607,45 +639,123 @@ def add_message(
     return message
 
 
+# The most files one filing or one reply takes (the attachments card takes one at a time).
+MAX_FILES_AT_ONCE = 5
+
+
+def _checked_files(
+    actor: User, files: Sequence[UploadedFile], *, named: bool = True
+) -> list[tuple[UploadedFile, uploads.CheckedUpload]]:
+    """Each file through the content check, and all of them through the quota, before anything
+    is written. `named`: a refusal names the file it is about (one of several)."""
+    files = list(files or ())
+    if len(files) > MAX_FILES_AT_ONCE:
+        message = _("Attach at most %(count)s files at once.") % {"count": MAX_FILES_AT_ONCE}
+        raise InvalidInput(message, fields={"file": [message]})
+    checked = []
+    for upload in files:
+        try:
+            checked.append((upload, uploads.check_upload(upload)))
+        except InvalidInput as error:
+            if not named:
+                raise
+            message = _("“%(name)s”: %(problem)s") % {
+                "name": uploads.clean_filename(upload.name or ""),
+                "problem": error.message,
+            }
+            raise InvalidInput(message, fields={"file": [message]}) from None
+    if checked:
+        # Refused early when they cannot fit, before the bytes are written to disk; checked
+        # again under the organisation's lock (`_insert_attachments`), where it counts.
+        uploads.check_quota(actor, sum(found.size for _upload, found in checked))
+    return checked
+
+
+@contextmanager
+def _files_removed_unless_saved() -> Iterator[list[Attachment]]:
+    """Collects the files written for a change; if the change fails, no row points at them,
+    so they are deleted."""
+    written: list[Attachment] = []
+    try:
+        yield written
+    except BaseException:
+        for attachment in written:
+            attachment.file.delete(save=False)
+        raise
+
+
+def _store_files(
+    service_request: ServiceRequest,
+    actor: User,
+    checked: list[tuple[UploadedFile, uploads.CheckedUpload]],
+    now: datetime,
+    written: list[Attachment],
+    *,
+    internal: bool = False,
+) -> list[Attachment]:
+    """Write the checked files to private storage: their rows, not yet saved."""
+    attachments = []
+    for upload, found in checked:
+        attachment = Attachment(
+            request=service_request,
+            uploaded_by=actor,
+            name=found.name,
+            size=found.size,
+            content_type=found.content_type,
+            internal=internal,
+            created_at=now,
+        )
+        attachment.file.save(found.storage_name, upload, save=False)
+        written.append(attachment)
+        attachments.append(attachment)
+    return attachments
+
+
+def _insert_attachments(
+    service_request: ServiceRequest,
+    actor: User,
+    attachments: list[Attachment],
+    now: datetime,
+    *,
+    notify: bool = False,
+) -> None:
+    """In the change's transaction: the quota under the organisation's lock, each row and its
+    timeline event. Without `notify` the change's own notification names the files."""
+    if not attachments:
+        return
+    uploads.check_quota(actor, sum(attachment.size for attachment in attachments), lock=True)
+    for attachment in attachments:
+        attachment.save()
+        _record(
+            service_request,
+            EventKind.ATTACHMENT,
+            actor,
+            now,
+            from_state=service_request.state,
+            text=attachment.name,
+            internal=attachment.internal,
+            notify=notify,
+        )
+
+
+def _files_details(attachments: list[Attachment]) -> dict[str, Any] | None:
+    """What an event records of the files that came with it (its notification names them)."""
+    return {"files": [attachment.name for attachment in attachments]} if attachments else None
+
+
 def add_attachment(
     service_request: ServiceRequest, *, actor: User, upload: UploadedFile, internal: bool = False
 ) -> Attachment:
     _refuse_when_finished(service_request)
     if internal and not rules.may_write_internal(actor):
         raise NotPermitted(_("Enterprise staff cannot add internal files."))
-    checked = uploads.check_upload(upload)
-    # Refused early when it cannot fit, before the bytes are written to disk; checked again
-    # under the organisation's lock below, where it counts.
-    uploads.check_quota(actor, checked.size)
+    checked = _checked_files(actor, [upload], named=False)
     now = timezone.now()
-    attachment = Attachment(
-        request=service_request,
-        uploaded_by=actor,
-        name=checked.name,
-        size=checked.size,
-        content_type=checked.content_type,
-        internal=internal,
-        created_at=now,
-    )
-    attachment.file.save(checked.storage_name, upload, save=False)
-    try:
+    with _files_removed_unless_saved() as written:
+        [attachment] = _store_files(service_request, actor, checked, now, written, internal=internal)
         with transaction.atomic():
-            uploads.check_quota(actor, checked.size, lock=True)
-            attachment.save()
-            _record(
-                service_request,
-                EventKind.ATTACHMENT,
-                actor,
-                now,
-                from_state=service_request.state,
-                text=checked.name,
-                internal=internal,
-            )
+            _insert_attachments(service_request, actor, [attachment], now, notify=True)
             _touch(service_request, now)
-    except BaseException:
-        # No row points at the file: do not leave it behind.
-        attachment.file.delete(save=False)
-        raise
     return attachment
 
 

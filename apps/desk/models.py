@@ -83,6 +83,13 @@ class ReplyTemplate(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # At least one text, and only the known placeholders (apps/desk/replies.py): the admin
+        # runs this, the page and the API go through replies.save_template.
+        from .replies import validate_template
+
+        validate_template(self)
+
 
 class Watch(models.Model):
     """A person follows a request they can see, to hear of its changes."""

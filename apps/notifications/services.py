@@ -8,7 +8,9 @@ staff, whatever the rule that picked them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.casework.models import EventKind, RequestEvent, ServiceRequest
 from apps.deadlines.models import TierVisit
+from apps.desk import watching
 from apps.organizations.models import TIER_ORDER, Role, Tier, User
 
 from .models import EmailState, Notification
@@ -74,7 +77,15 @@ TEXTS: dict[str, Any] = {
         "A feedback deadline at the %(tier)s tier (%(unit)s) was missed: due %(due)s. "
         "Your service figures count it."
     ),
+    # A request the recipient follows (apps/desk/watching.py): `what` is the event's name.
+    watching.WATCHED: _("%(reference)s, which you follow: %(what)s — %(snippet)s"),
+    watching.MENTIONED: _("%(actor)s mentioned you on %(reference)s: %(snippet)s"),
 }
+# The same for an event without words of its own (a claim, a closing).
+WATCHED_PLAIN = _("%(reference)s, which you follow: %(what)s.")
+
+# Added to a notification whose event brought files (a filing, the information provided).
+FILES_ATTACHED = _("Files attached: %(files)s.")
 
 # What each kind reports, in a word: the timeline's name for the event, or one of the kinds that
 # are no single event. The email's subject and the admin's column say it.
@@ -83,6 +94,8 @@ KIND_LABELS: dict[str, Any] = {
     NEW_WORK: _("New in your queue"),
     REMINDER: _("Deadline reminder"),
     BREACH_BELOW: _("Deadline missed at a tier below"),
+    watching.WATCHED: _("A request you follow"),
+    watching.MENTIONED: _("You were mentioned"),
 }
 
 # How loud each kind is: a missed deadline is not a routine item, a deadline coming up or a
@@ -189,6 +202,7 @@ def recipients_for_event(event: RequestEvent) -> dict[int, str]:
         above = TIER_ORDER.index(event.tier) + 1
         for user_id in next_tier_up(service_request, event.tier):
             found.setdefault(user_id, event.kind if service_request.reached_level >= above else BREACH_BELOW)
+    watching.add_followers_and_mentions(event, found)
     found.pop(event.actor_id, None)  # type: ignore[arg-type]
     if event.internal:
         for user_id in _enterprise_staff_ids(found):
@@ -243,6 +257,11 @@ def notify_event(event: RequestEvent) -> None:
         text=event.display_text,
         due=service_request.feedback_due_at,
     )
+    params["event"] = event.kind  # what a follower's notification names
+    files = (event.details or {}).get("files")
+    if files:
+        # The files that came with a filing or a reply, named in its notification.
+        params["files"] = ", ".join(f"“{name}”" for name in files)
     unit = service_request.park if event.tier == Tier.PARK else service_request.department
     # Figures only: the tier and the unit, never the request's reference, title or link.
     figures_only = {
@@ -292,9 +311,37 @@ def notify_reminder(visit: TierVisit, now: datetime) -> int:
 HANDOVER_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 
 
+# The emails of the transactions committed inside `one_hand_over`, waiting to go together.
+_batched: ContextVar[list[int] | None] = ContextVar("batched_hand_over", default=None)
+
+
+@contextmanager
+def one_hand_over() -> Iterator[None]:
+    """Many transactions in a row (a bulk action, each request in its own): their emails go to
+    the broker once, after the last commit, instead of one broker round trip per commit (most of
+    a bulk action's time). Each row is in the outbox from its own commit on, so a batch cut
+    short loses nothing: the periodic job hands over what never left."""
+    if _batched.get() is not None:
+        yield
+        return
+    ids: list[int] = []
+    token = _batched.set(ids)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+        if ids:
+            hand_over(ids)
+
+
 def hand_over(ids: list[int]) -> None:
     """After commit: queue the emails. A broker that is down costs nothing but a delay."""
     from .tasks import deliver_emails
+
+    batch = _batched.get()
+    if batch is not None:
+        batch.extend(ids)
+        return
 
     try:
         deliver_emails.apply_async((ids,), retry_policy=HANDOVER_RETRY_POLICY)
@@ -313,10 +360,17 @@ def render(notification: Notification, language: str | None = None) -> str:
             due = datetime.fromisoformat(params["due"])
             params["due"] = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
         template = TEXTS.get(notification.kind, _("%(reference)s changed."))
+        if notification.kind == watching.WATCHED:
+            params["what"] = kind_label(params.get("event", ""))
+            if not params.get("snippet"):
+                template = WATCHED_PLAIN
         try:
-            return str(template) % params
+            text = str(template) % params
         except (KeyError, ValueError):
             return params.get("reference", "")
+        if params.get("files"):
+            text += " " + str(FILES_ATTACHED) % {"files": params["files"]}
+        return text
 
 
 def _one_line(text: str, limit: int) -> str:

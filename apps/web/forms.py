@@ -6,8 +6,10 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from apps.casework.actions import MAX_FILES_AT_ONCE
 from apps.casework.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category, ProductType, State
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role, User
 from apps.organizations.selectors import fileable_enterprises
@@ -33,6 +35,42 @@ class LimitedCharField(forms.CharField):
         return attrs
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (`multiple`), each through the field's own checks; the
+    content check is the action's. Cleans to a list, empty when none was chosen."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        chosen = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(chosen) > MAX_FILES_AT_ONCE:
+            raise forms.ValidationError(
+                _("Attach at most %(count)s files at once."), params={"count": MAX_FILES_AT_ONCE}
+            )
+        return [single(file, initial) for file in chosen]
+
+
+FILES_HELP = _(
+    "Up to %(count)s documents or images: PDF, Office, OpenDocument, text, CSV, PNG, JPEG or ZIP. "
+    "If the form comes back with an error, choose them again."
+)
+
+
+def files_field() -> MultipleFileField:
+    return MultipleFileField(
+        label=_("Files"),
+        help_text=lazy(lambda: str(FILES_HELP) % {"count": MAX_FILES_AT_ONCE}, str)(),
+    )
+
+
 class NewRequestForm(forms.Form):
     enterprise = OrganizationChoiceField(
         label=_("Enterprise"), queryset=Organization.objects.none(), required=False
@@ -55,6 +93,7 @@ class NewRequestForm(forms.Form):
     submit_now = forms.BooleanField(
         label=_("Submit to the park now (otherwise keep it as a draft)"), required=False, initial=True
     )
+    file = files_field()
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +127,9 @@ TRANSITION_TEXT: dict[str, tuple[str, Any] | None] = {
     "claim": None,
 }
 
+# The transitions that take files with their text.
+TRANSITION_FILES = {"provide_info"}
+
 TRANSITION_LABELS: dict[str, Any] = {
     "submit": _("Submit"),
     "respond": _("Reply"),
@@ -120,6 +162,16 @@ class TransitionForm(forms.Form):
                 required=name != "withdraw",
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+        if name in TRANSITION_FILES:
+            self.fields["file"] = files_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The field is `file`, as the API's (and the action's refusals) name it; the action
+        # takes the list as `files`.
+        if "file" in self.fields:
+            cleaned["files"] = cleaned.pop("file", [])
+        return cleaned
 
     def arguments(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
@@ -217,3 +269,36 @@ class KeyProjectForm(forms.ModelForm):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of pages and emails"), choices=settings.LANGUAGES)
+
+
+class ReplyTemplateForm(forms.Form):
+    """A reply template as its supervisor writes it; apps/desk/replies.save_template checks it."""
+
+    name = forms.CharField(label=_("Template name"), max_length=80)
+    body_en = LimitedCharField(
+        label=_("Text in English"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    body_zh = LimitedCharField(
+        label=_("Text in Chinese"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    active = forms.BooleanField(label=_("Offered in the reply forms"), required=False, initial=True)
+
+
+class ReplyTemplatePicker(forms.Form):
+    """The "Use a template" picker beside a reply's text box: which template, in which language."""
+
+    template = forms.TypedChoiceField(label=_("Use a template"), coerce=int, empty_value=None, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of the template"), choices=settings.LANGUAGES, required=False
+    )
+
+    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        template = cast(forms.TypedChoiceField, self.fields["template"])
+        template.choices = [("", _("Choose a template…")), *((t.pk, t.name) for t in templates)]
+
+    def clean_template(self) -> int:
+        chosen = self.cleaned_data.get("template")
+        if chosen is None:
+            raise forms.ValidationError(_("Choose a template to insert."))
+        return int(chosen)

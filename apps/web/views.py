@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +36,7 @@ from apps.casework.models import (
 )
 from apps.deadlines import calendar
 from apps.deadlines.models import TierVisit
+from apps.desk import replies, watching
 from apps.guidance import selectors as guidance
 from apps.notifications import services as notifications
 from apps.notifications.models import Notification
@@ -42,7 +44,9 @@ from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgK
 from apps.organizations.selectors import visible_key_projects
 from apps.stats import figures
 
-from . import flash, forms
+from . import bulk as bulk_page
+from . import flash, forms, reply_templates
+from . import saved_views as desk_views
 from .charts import bar_chart, trend_chart
 
 PAGE_SIZE = 25
@@ -64,11 +68,15 @@ def _visible(request: HttpRequest, pk: Any) -> ServiceRequest:
         raise Http404(_("No such request.")) from None
 
 
-def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> dict[str, Any]:
+def _queue(
+    request: HttpRequest, *, default_states: list[str] | None = None, given: QueryDict | None = None
+) -> dict[str, Any]:
     """A filtered, paged queue in work order; the filters are the API's. An empty control
-    ("All", "Any") means no filter; the state control's empty choice means the open states."""
+    ("All", "Any") means no filter; the state control's empty choice means the open states.
+    `given`: the filters to apply, when not the page's own (a saved view's)."""
+    given = request.GET if given is None else given
     queryset = selectors.request_list(_user(request))
-    params = request.GET.copy()
+    params = given.copy()
     state = params.get("state", "")
     shown_states = default_states or OPEN_STATES
     if state == "all" or not state:
@@ -79,7 +87,7 @@ def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> 
     listing = filterset.listing() if filterset.is_valid() else queues.NewestFirst(queryset.none())
     page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
     query = QueryDict(mutable=True)
-    for key, values in request.GET.lists():
+    for key, values in given.lists():
         kept = [value for value in values if value]
         if key != "page" and kept:
             query.setlist(key, kept)
@@ -103,7 +111,9 @@ def _queue(request: HttpRequest, *, default_states: list[str] | None = None) -> 
         "query": query.urlencode(),
         "export_query": export.urlencode(),
         "state_filter": state,
-        "search_text": request.GET.get("search", ""),
+        "search_text": given.get("search", ""),
+        # The bulk bar above the table: its choices, and the lines of the last bulk action.
+        **bulk_page.queue_context(request),
     }
 
 
@@ -132,17 +142,57 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def enterprise_home(request: HttpRequest) -> HttpResponse:
-    mine = selectors.request_list(_user(request)).order_by("-updated_at", "-id")
+    user = _user(request)
+    mine = selectors.request_list(user).order_by("-updated_at", "-id")
     open_requests = list(mine.filter(state__in=OPEN_STATES)[:50])
+    asks = _latest_asks([r.pk for r in open_requests if r.state == State.INFO_REQUESTED])
     for service_request in open_requests:
         service_request.tracker_steps = _tracker(service_request)  # type: ignore[attr-defined]
+        ask = asks.get(service_request.pk)
+        if ask is not None and "provide_info" in selectors.available_transitions(service_request, user):
+            # Waiting on them: what was asked, and the reply box right on the card.
+            service_request.ask = ask  # type: ignore[attr-defined]
+            service_request.reply_form = forms.TransitionForm(  # type: ignore[attr-defined]
+                "provide_info", prefix="provide_info", auto_id=f"id_card{service_request.pk}_%s"
+            )
+    # The requests that wait on the enterprise come first.
+    open_requests.sort(key=lambda r: not hasattr(r, "ask"))
     finished = list(mine.exclude(state__in=OPEN_STATES)[:20])
     return render(request, "web/home_enterprise.html", {"open_requests": open_requests, "finished": finished})
 
 
+def _latest_asks(request_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per request waiting on the enterprise, the tier's latest question: what it asked (the
+    public text the tier wrote, never a note) and which tier. One query however many."""
+    if not request_ids:
+        return {}
+    latest = (
+        RequestEvent.objects.filter(request_id__in=request_ids, kind=EventKind.INFO_REQUESTED, internal=False)
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("request_id")], order_by=[F("created_at").desc(), F("id").desc()]
+            )
+        )
+        .filter(rank=1)
+        .values("request_id", "text", "tier", "created_at")
+    )
+    return {
+        row["request_id"]: {
+            "text": row["text"],
+            "tier": Tier(row["tier"]).label.lower() if row["tier"] in Tier.values else "",
+            "at": row["created_at"],
+        }
+        for row in latest
+    }
+
+
 def liaison_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    context = _queue(request, default_states=[State.DRAFT, *REVIEW_STATES, State.INFO_REQUESTED])
+    views = desk_views.opened(request)
+    context = _queue(
+        request, default_states=[State.DRAFT, *REVIEW_STATES, State.INFO_REQUESTED], given=views.params
+    )
+    context.update(desk_views.context(request, views))
     # Three counts, each one range of the park's state or waiting index.
     visible = selectors.visible_requests(user)
     park_review = visible.filter(state=State.PARK_REVIEW)
@@ -174,12 +224,14 @@ def officer_home(request: HttpRequest) -> HttpResponse:
     the tier passed up or sent back down, which now wait on another tier."""
     user = _user(request)
     tier = _officer_tier(user)
+    views = desk_views.opened(request)
     if tier is None:
-        context = _queue(request, default_states=REVIEW_STATES)
-        context.update(moved_on=[], moved_on_count=0)
+        context = _queue(request, default_states=REVIEW_STATES, given=views.params)
+        context.update(moved_on=[], moved_on_count=0, **desk_views.context(request, views))
         return _partial_or_page(request, "web/home_officer.html", context)
     here = REVIEW_STATE_OF_TIER[tier]
-    context = _queue(request, default_states=[here])
+    context = _queue(request, default_states=[here], given=views.params)
+    context.update(desk_views.context(request, views))
     # One range per state of the scope's state index, newest first.
     moved_on = queues.NewestFirst(
         selectors.request_list(user).filter(state__in=[state for state in REVIEW_STATES if state != here])
@@ -194,7 +246,9 @@ def officer_home(request: HttpRequest) -> HttpResponse:
 
 def supervisor_home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    context = _queue(request, default_states=REVIEW_STATES)
+    views = desk_views.opened(request)
+    context = _queue(request, default_states=REVIEW_STATES, given=views.params)
+    context.update(desk_views.context(request, views))
     report = figures.service_figures(user)
     # Counts over the whole jurisdiction, lower tiers included: figures, never the requests.
     open_here = selectors.overseen_requests(user).filter(state__in=REVIEW_STATES)
@@ -240,7 +294,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if user.role not in (Role.ENTERPRISE, Role.LIAISON):
         raise PermissionDenied(_("Only enterprise staff and park liaisons file requests."))
-    form = forms.NewRequestForm(request.POST or None, user=user)
+    form = forms.NewRequestForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -253,6 +307,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
                 enterprise=data.get("enterprise"),
                 key_project=data.get("key_project"),
                 submit=data["submit_now"],
+                files=data["file"],
             )
         except DomainError as error:
             _form_errors(form, error)
@@ -318,8 +373,13 @@ def _detail_context(
         assign_form = forms_in_error.get("assign") or forms.AssignForm(
             candidates=selectors.assign_candidates(service_request), prefix="assign"
         )
+    pickers = reply_templates.pickers(
+        request, service_request, available, **forms_in_error.get("pickers", {})
+    )
     return {
         "r": service_request,
+        "reply_pickers": pickers,
+        "reply_templates_url": reply_templates.api_url(service_request) if pickers else "",
         "tracker": _tracker(service_request),
         "timeline": selectors.timeline(user, service_request),
         "messages_list": selectors.messages(user, service_request),
@@ -342,6 +402,7 @@ def _detail_context(
         "message_form": forms_in_error.get("message") or forms.MessageForm(prefix="message"),
         "attachment_form": forms_in_error.get("attachment") or forms.AttachmentForm(prefix="attachment"),
         "may_write_internal": not user.is_enterprise,
+        "watching": watching.is_watching(user, service_request),
         "guidance": guidance.related(service_request.category, service_request.product_type),
         "returned": _returned_notice(user, service_request),
         "finished": service_request.state in (State.CLOSED, State.WITHDRAWN),
@@ -415,6 +476,11 @@ def _what_changed(user: User, service_request: ServiceRequest) -> str:
     return _("While you were writing, %(who)s %(what)s.") % {"who": who, "what": what} + " " + kept
 
 
+def _typed_text(form: Any) -> bool:
+    """Whether a valid form holds text the person wrote."""
+    return any(isinstance(value, str) and value.strip() for value in form.cleaned_data.values())
+
+
 def _changed_meanwhile(request: HttpRequest, pk: int, name: str, form: Any) -> HttpResponse:
     """A form sent on a version of the request that is no longer current: the page as it is now,
     with what changed and the person's text kept (in its form if it can still be sent)."""
@@ -448,9 +514,11 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     elif name == "green_channel":
         form = forms.GreenChannelForm(request.POST, prefix="green")
     elif name in forms.TRANSITION_TEXT:
-        form = forms.TransitionForm(name, request.POST, prefix=name)
+        form = forms.TransitionForm(name, request.POST, request.FILES, prefix=name)
     else:
         raise Http404
+    if name in replies.TEMPLATED_TRANSITIONS and "use_template" in request.POST:
+        return _insert_template(request, service_request, name, form)
     # A quick action from a queue goes back to that queue.
     back_to = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back_to, allowed_hosts={request.get_host()}):
@@ -466,7 +534,9 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             else:
                 done = actions.TRANSITIONS[name](service_request, actor=user, **form.cleaned_data)
         except ConcurrentChange as error:
-            if back_to:
+            # A quick action goes back where it came from; typed text (the reply on the
+            # enterprise's home card) is never thrown away.
+            if back_to and not _typed_text(form):
                 messages.error(request, error.message)
                 return done_or_refused
             # Back to the page as it is now, with what changed and the text the person typed.
@@ -487,6 +557,23 @@ def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     context = _detail_context(request, service_request, **{name: form})
     context["open_form"] = name
     return render(request, "web/request_detail.html", context, status=400)
+
+
+def _insert_template(
+    request: HttpRequest, service_request: ServiceRequest, name: str, sent: Any
+) -> HttpResponse:
+    """The "Insert" of the reply-template picker, for browsers without script: the page again with
+    the template rendered into the reply's text box, to edit before sending. Nothing is sent; a
+    page that is out of date is told what changed, as a send would be."""
+    posted_version = request.POST.get("version", "")
+    try:
+        actions.expect_version(service_request, int(posted_version) if posted_version.isdigit() else None)
+    except ConcurrentChange:
+        return _changed_meanwhile(request, service_request.pk, name, sent)
+    form, picker, status = reply_templates.insert(request, service_request, name)
+    context = _detail_context(request, service_request, **{name: form, "pickers": {name: picker}})
+    context["open_form"] = name
+    return render(request, "web/request_detail.html", context, status=status)
 
 
 @login_required

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still synchronous.
@@ -23,3 +24,24 @@ def chromium() -> Browser:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def signed_in(chromium, live_server, users):
+    """A signed-in page for a user, through the login form (English, desktop width)."""
+    contexts = []
+
+    def sign_in(username: str) -> Page:
+        context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label(re.compile("Username")).fill(username)
+        page.get_by_label(re.compile("Password")).fill("demo12345")
+        page.locator("form button[type=submit].primary").click()
+        page.wait_for_url(re.compile(r"/home/"))
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()

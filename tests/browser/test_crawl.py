@@ -296,6 +296,10 @@ def exercise_forms(crawl: Crawl, page: Page, seen_forms: set[str], exercised: se
             crawl.submits += 1
             if ok:
                 crawl.check_page(page, "the submit button")
+            if not form["htmx"]:
+                # The form led elsewhere (the header's search opens the list): the page's other
+                # forms are used where they are.
+                page.goto(url)
 
 
 def crawl_as(
