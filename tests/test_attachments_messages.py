@@ -125,9 +125,8 @@ def forged_size_zip(declared: int) -> bytes:
 
 
 # --- fixtures and helpers -----------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _own_upload_root(upload_root: Path) -> Path:
-    return upload_root
+# Every test stores its files in its own private directory (`upload_root`).
+pytestmark = pytest.mark.usefixtures("upload_root")
 
 
 @pytest.fixture

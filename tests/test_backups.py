@@ -31,9 +31,9 @@ from apps.backups import archive
 from apps.casework import actions
 from apps.casework.models import Attachment, ServiceRequest, State
 from apps.organizations.models import Organization, OrgKind
-from tests.test_attachments_messages import PDF, stored_files, upload_root  # noqa: F401 - autouse fixture
+from tests.test_attachments_messages import PDF, stored_files
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("upload_root")]
 
 ON_POSTGRES = connection.vendor == "postgresql"
 needs_postgres = pytest.mark.skipif(
@@ -51,7 +51,7 @@ def backups(tmp_path: Path, settings) -> Path:
 
 
 @pytest.fixture
-def files(upload_root):  # noqa: F811 - the imported fixture
+def files(upload_root):
     return upload_root
 
 

@@ -20,17 +20,12 @@ from apps.notifications.models import Notification
 from tests.conftest import fresh
 from tests.page_forms import Form, forms_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("upload_root")]
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 # A Windows program: binary (NUL bytes), no document or image.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64 + b"PE\x00\x00"
 ASKED = "Please send the amended protocol and the investigator's CV."
-
-
-@pytest.fixture(autouse=True)
-def _own_upload_root(upload_root: Path) -> Path:
-    return upload_root
 
 
 def stored_files(root: Path) -> list[Path]:

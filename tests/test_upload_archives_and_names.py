@@ -40,9 +40,8 @@ from tests.test_attachments_messages import (
     url,
     zip_bytes,
 )
-from tests.test_attachments_messages import upload_root as upload_root
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("upload_root")]
 
 MiB = 1024 * 1024
 BOMB_MIB = 320

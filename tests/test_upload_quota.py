@@ -15,13 +15,15 @@ from django.test import Client
 
 from apps.casework import actions, uploads
 from apps.casework.models import Attachment, RequestEvent, ServiceRequest
-from tests.test_attachments_messages import PDF, stored_files, upload_root  # noqa: F401 - autouse fixture
+from tests.test_attachments_messages import PDF, stored_files
 
 SIZE = len(PDF)
+# Every test stores its files in its own private directory.
+pytestmark = pytest.mark.usefixtures("upload_root")
 
 
 @pytest.fixture
-def private_root(upload_root):  # noqa: F811 - the imported fixture, autouse in this module too
+def private_root(upload_root):
     return upload_root
 
 

@@ -14,15 +14,10 @@ from apps.casework import actions
 from apps.casework.models import EventKind, State
 from tests.conftest import fresh
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("upload_root")]
 
 SHOTS = Path(settings.VAR_DIR) / "screenshots"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _own_upload_root(upload_root: Path) -> Path:
-    return upload_root
 
 
 def test_the_enterprise_replies_from_its_home_card_with_a_file(signed_in, make_request, users, tmp_path):
