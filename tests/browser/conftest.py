@@ -6,7 +6,7 @@ import os
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still synchronous.
@@ -27,17 +27,18 @@ def chromium() -> Browser:
 
 
 @pytest.fixture
-def signed_in(chromium, live_server, users):
-    """A signed-in page for a user, through the login form (English, desktop width)."""
+def open_as(chromium, live_server, users):
+    """A signed-in page for a user, through the login form."""
     contexts = []
 
-    def sign_in(username: str) -> Page:
-        context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    def sign_in(username: str, *, locale: str = "en-US", width: int = 1280) -> Page:
+        context = chromium.new_context(locale=locale, viewport={"width": width, "height": 900})
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label(re.compile("Username")).fill(username)
-        page.get_by_label(re.compile("Password")).fill("demo12345")
+        page.goto(f"{live_server.url}/")
+        expect(page).to_have_url(re.compile(r"/login/"))
+        page.get_by_label(re.compile("Username|用户名")).fill(username)
+        page.get_by_label(re.compile("Password|密码")).fill("demo12345")
         page.locator("form button[type=submit].primary").click()
         page.wait_for_url(re.compile(r"/home/"))
         return page

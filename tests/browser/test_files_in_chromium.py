@@ -20,7 +20,7 @@ SHOTS = Path(settings.VAR_DIR) / "screenshots"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-def test_the_enterprise_replies_from_its_home_card_with_a_file(signed_in, make_request, users, tmp_path):
+def test_the_enterprise_replies_from_its_home_card_with_a_file(open_as, make_request, users, tmp_path):
     service_request = make_request(title="Dose change for PRG-1801")
     actions.request_info(
         fresh(service_request), actor=users["liaison_sbip"], body="Send the amended protocol, please."
@@ -28,7 +28,7 @@ def test_the_enterprise_replies_from_its_home_card_with_a_file(signed_in, make_r
     protocol = tmp_path / "amended-protocol.pdf"
     protocol.write_bytes(PDF)
 
-    page = signed_in("ent_pregene")
+    page = open_as("ent_pregene")
     card = page.locator("article.request-card", has_text="Dose change for PRG-1801")
     expect(card).to_contain_text("Waiting for you: the park asked for more information")
     expect(card).to_contain_text("Send the amended protocol, please.")

@@ -18,28 +18,6 @@ SHOTS = Path(settings.VAR_DIR) / "screenshots"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def open_as(chromium, live_server, users):
-    """A signed-in page for a user, through the login form."""
-    contexts = []
-
-    def sign_in(username: str, *, locale: str = "en-US", width: int = 1280) -> Page:
-        context = chromium.new_context(locale=locale, viewport={"width": width, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/")
-        expect(page).to_have_url(re.compile(r"/login/"))
-        page.get_by_label(re.compile("Username|用户名")).fill(username)
-        page.get_by_label(re.compile("Password|密码")).fill("demo12345")
-        page.locator("form button[type=submit].primary").click()
-        page.wait_for_url(re.compile(r"/home/"))
-        return page
-
-    yield sign_in
-    for context in contexts:
-        context.close()
-
-
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -13,10 +13,10 @@ from apps.desk.models import SavedView
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_liaison_saves_the_filtered_queue_and_opens_it_again_from_its_tab(signed_in, make_request):
+def test_a_liaison_saves_the_filtered_queue_and_opens_it_again_from_its_tab(open_as, make_request):
     make_request(category="clinical_trial", title="Trial amendment in the saved view")
     make_request(category="rnd", title="Research question outside the view")
-    page = signed_in("liaison_sbip")
+    page = open_as("liaison_sbip")
     queue = page.locator("#queue")
     tabs = page.get_by_role("navigation", name="Saved views")
     expect(queue).to_contain_text("Research question outside the view")
