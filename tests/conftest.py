@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from auditlog.context import disable_auditlog
+from django.test import Client
 from django.utils.functional import LazyObject, empty
 from rest_framework.test import APIClient
 
@@ -151,3 +152,16 @@ def upload_root(settings, tmp_path, monkeypatch) -> Iterator[Path]:
     yield root
     if factory is None and isinstance(field.storage, LazyObject):
         field.storage._wrapped = empty
+
+
+@pytest.fixture
+def browser(users):
+    """`browser("officer_ps_msb", "zh-CN")`: a page client signed in as that demo user, asking
+    for pages in that language (English unless told)."""
+
+    def sign_in(username: str, language: str = "en") -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(users[username])
+        return client
+
+    return sign_in

@@ -25,16 +25,6 @@ pytestmark = pytest.mark.django_db
 RETURN_REASON = "The park can answer this from the 2025 filing guide."
 
 
-@pytest.fixture
-def browser(users):
-    def sign_in(username: str) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(users[username])
-        return client
-
-    return sign_in
-
-
 def page_of(client: Client, service_request) -> str:
     response = client.get(f"/requests/{service_request.pk}/")
     assert response.status_code == 200

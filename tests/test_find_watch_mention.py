@@ -31,16 +31,6 @@ SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def browser(users):
-    def sign_in(username: str, language: str = "en") -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE=language)
-        client.force_login(users[username])
-        return client
-
-    return sign_in
-
-
 def number_of(reference: str) -> int:
     return int(reference.rsplit("-", 1)[1])
 

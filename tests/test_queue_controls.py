@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 from django.urls import reverse
 
 from apps.casework import actions
@@ -25,16 +24,6 @@ pytestmark = pytest.mark.django_db
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SH)
-
-
-@pytest.fixture
-def browser(users):
-    def sign_in(username: str, language: str = "en") -> Client:
-        client = Client(headers={"accept-language": language})
-        client.force_login(users[username])
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

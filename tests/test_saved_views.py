@@ -24,16 +24,6 @@ pytestmark = pytest.mark.django_db
 VIEWS = "/api/v1/views/"
 
 
-@pytest.fixture
-def browser(users):
-    def sign_in(username: str) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(users[username])
-        return client
-
-    return sign_in
-
-
 def form_with(html: str, css_class: str) -> Form:
     (found,) = [f for f in forms_in(html) if css_class in f.attrs.get("class", "").split()]
     return found
