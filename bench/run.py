@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -85,11 +86,15 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 class Client:
-    """One keep-alive HTTP connection with a token."""
+    """One keep-alive HTTP connection with an API token, or with a browser's session cookie
+    (a `Credentials` string starting with "Cookie:")."""
 
     def __init__(self, port: int, token: str | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.headers = {"Authorization": f"Token {token}"} if token else {}
+        if token and token.startswith("Cookie:"):
+            self.headers = {"Cookie": token.removeprefix("Cookie:")}
+        else:
+            self.headers = {"Authorization": f"Token {token}"} if token else {}
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, float]:
         headers = dict(self.headers)
@@ -102,6 +107,35 @@ class Client:
         response = self.connection.getresponse()
         data = response.read()
         return response.status, data, (time.perf_counter() - started) * 1000
+
+
+def browser_session(port: int, username: str) -> str:
+    """Sign in through the login form as a browser does; the session cookie as `Client` takes it."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", "/login/")
+    response = connection.getresponse()
+    form = response.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
+    csrf_field = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    if not (csrf_cookie and csrf_field):
+        raise RuntimeError("the login page gave no CSRF token")
+    body = f"csrfmiddlewaretoken={csrf_field[1]}&username={username}&password=demo12345"
+    connection.request(
+        "POST",
+        "/login/",
+        body=body,
+        headers={
+            "Cookie": f"csrftoken={csrf_cookie[1]}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{port}/login/",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
+    if response.status != 302 or not session:
+        raise RuntimeError(f"signing in as {username} through the form failed: {response.status}")
+    return f"Cookie:sessionid={session[1]}; csrftoken={csrf_cookie[1]}"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -287,6 +321,7 @@ def main() -> int:
                 "POST", "/api/v1/auth/token/", {"username": username, "password": "demo12345"}
             )
             tokens[label] = json.loads(data)["token"]
+        sessions = {label: browser_session(args.port, username) for label, username in PERSONAS.items()}
 
         first_ids: dict[str, int | None] = {}
         for label, token in tokens.items():
@@ -304,14 +339,24 @@ def main() -> int:
                 "list, search": [("GET", "/api/v1/requests/?search=GMP", None)],
                 "saved views": [("GET", "/api/v1/views/", None)],
             }
+            # The queue as a person works it: their home page, and the home page opened on their
+            # role's "Overdue" view (both with every row's time left); the same view over the API.
+            pages = {"page, home": [("GET", "/home/", None)]}
+            views = json.loads(client.call("GET", "/api/v1/views/")[1])
+            overdue = next((v for v in views if v["key"].endswith("overdue")), None)
+            if overdue:
+                cases["list, saved view"] = [("GET", overdue["api_url"], None)]
+                pages["page, saved view"] = [("GET", overdue["url"], None)]
             if first_id:
                 cases["detail"] = [("GET", f"/api/v1/requests/{first_id}/", None)]
                 cases["timeline"] = [("GET", f"/api/v1/requests/{first_id}/timeline/", None)]
             if label == "municipal supervisor":
                 cases["stats"] = [("GET", "/api/v1/stats/", None)]
-            for case, paths in cases.items():
-                single = measure(args.port, token, paths, clients=1, rounds=args.rounds)
-                loaded = measure(args.port, token, paths, clients=args.clients, rounds=args.rounds)
+            measured = [(case, token, paths) for case, paths in cases.items()]
+            measured += [(case, sessions[label], paths) for case, paths in pages.items()]
+            for case, credentials, paths in measured:
+                single = measure(args.port, credentials, paths, clients=1, rounds=args.rounds)
+                loaded = measure(args.port, credentials, paths, clients=args.clients, rounds=args.rounds)
                 rows.append(
                     (
                         label,
@@ -352,6 +397,25 @@ def main() -> int:
                     },
                 )
             )
+        # Bulk escalation: the liaison escalates 100 requests of the park's queue at once (each
+        # through its own action), three times over distinct requests.
+        bulk_ms: list[float] = []
+        bulk_size = 0
+        for _ in range(3):
+            waiting = json.loads(liaison.call("GET", "/api/v1/requests/?state=park_review&page_size=100")[1])
+            ids = [r["id"] for r in waiting["results"]]
+            if not ids:
+                break
+            status, data, elapsed = liaison.call(
+                "POST",
+                "/api/v1/requests/bulk/",
+                {"action": "escalate", "ids": ids, "reason": "Needs the district."},
+            )
+            done = sum(r["status"] == "done" for r in json.loads(data)["results"]) if status == 200 else 0
+            if status != 200 or done != len(ids):
+                raise RuntimeError(f"bulk escalation: {status}, {done} of {len(ids)} done: {data[:200]!r}")
+            bulk_ms.append(elapsed)
+            bulk_size = len(ids)
         memory = memory_kb(children(server.pid))
         stop_server(server)
         server = None
@@ -381,6 +445,12 @@ def main() -> int:
         f"- seeding: {args.requests / seed_seconds:,.0f} requests/s ({seed_seconds:.0f} s)",
         f"- deadline scan with nothing to do: {float(scan_inprocess):.1f} ms in process "
         f"({min(scan_ms):.0f} ms as a `manage.py scan_deadlines` command, start-up included)",
+        (
+            f"- bulk escalation of {bulk_size} requests by the liaison (one call, each request through its own "
+            f"action): {', '.join(f'{ms / 1000:.2f} s' for ms in bulk_ms)}"
+            if bulk_ms
+            else "- bulk escalation: no request waiting on the park"
+        ),
         f"- memory of the largest web process: peak resident {memory['VmHWM'] / 1024:.0f} MiB; at the end "
         f"{memory['RssAnon'] / 1024:.0f} MiB private and {memory['RssFile'] / 1024:.0f} MiB of mapped files "
         "(SQLite's memory-mapped database: the kernel's page cache, shared between the workers)",
