@@ -71,6 +71,9 @@ from apps.notifications.models import Notification
 from apps.notifications.services import render as render_notification
 from apps.organizations import demo
 from apps.organizations.models import KeyProject, Organization, OrgKind, User
+from apps.satisfaction import actions as satisfaction
+from apps.satisfaction.models import Rectification
+from apps.stats.models import ServiceTarget
 from tests.route_coverage import Route, all_routes
 
 # --- who asks -------------------------------------------------------------------------------------
@@ -135,6 +138,9 @@ SEES: dict[str, frozenset[str]] = {
     ),
     "info": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
     "resolved": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
+    # Resolved too, and rated 1 by the owner: the bureau's rectification is open, or appealed.
+    "rated": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
+    "appealed": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
     # Still at the park: the district's supervisors see it only as figures.
     "rival": only("rival_same_park", "park_liaison", "admin"),
     "other_park": only(
@@ -295,6 +301,36 @@ def request_pk(key: str) -> Callable[[World], dict[str, Any]]:
     return lambda w: {"pk": w.requests[key].pk}
 
 
+def rectification_pk(key: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"pk": Rectification.objects.get(request=w.requests[key]).pk}
+
+
+# 好差评: the owner's staff rate (its park's liaison records a rating for them); the staff of the
+# organisation that resolved work on the rectification, and its supervisor decides the appeal.
+RATERS = only("owner", "park_liaison")
+RECTIFICATION_OWNERS = only("routed_officer", "district_supervisor")
+
+
+def follow_up(w: World) -> dict[str, Any]:
+    return {
+        "action_taken": "Called back by the matrix",
+        "followed_up_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "follow_up_method": "phone",
+        "follow_up_notes": "Fine now",
+    }
+
+
+def rectification_step(name: str, key: str, access: Access, data: Data, variant: str = "") -> Row:
+    return Row(
+        name,
+        "api",
+        variant=variant,
+        get=NOT_OFFERED,
+        unsafe=Unsafe(access, data),
+        kwargs=rectification_pk(key),
+    )
+
+
 def text_file(name: str, body: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, body, content_type="text/plain")
 
@@ -389,6 +425,7 @@ ROWS: list[Row] = [
     Row("api:me", "api", get=READ, unsafe=NO_WRITES),
     Row("api:stats", "api", get=Access(200, OFFICIALS), unsafe=NO_WRITES),
     Row("api:stats-export", "api", get=Access(200, OFFICIALS), unsafe=NO_WRITES),
+    Row("api:stats-export-xlsx", "api", get=Access(200, OFFICIALS), unsafe=NO_WRITES),
     Row("api:calendar", "api", get=READ, query="start=2026-01-01&end=2026-01-31", unsafe=NO_WRITES),
     Row(
         "api:calendar-deadline",
@@ -549,6 +586,61 @@ ROWS: list[Row] = [
         )
         for variant in CASE_FILE
     ],
+    # --- API: 好差评, ratings and rectifications (apps/api/satisfaction.py) ---------------------------
+    Row(
+        "api:request-rate",
+        "api",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(Access(201, RATERS, seen_by=SEES["resolved"]), lambda w: {"score": 4}),
+        kwargs=request_pk("resolved"),
+    ),
+    Row("api:request-rating", "api", get=sees("resolved"), unsafe=NO_WRITES, kwargs=request_pk("resolved")),
+    Row("api:request-rectifications", "api", get=sees("rated"), unsafe=NO_WRITES, kwargs=request_pk("rated")),
+    # Everybody's work list (their own, or nothing); the internal appeal never reaches the owner.
+    Row("api:rectification-list", "api", get=READ, unsafe=NO_WRITES),
+    *[
+        Row(
+            "api:rectification-detail",
+            "api",
+            variant=key,
+            get=sees(key),
+            unsafe=READ_ONLY_OBJECT,
+            kwargs=rectification_pk(key),
+        )
+        for key in ("rated", "appealed")
+    ],
+    rectification_step(
+        "api:rectification-rectify",
+        "rated",
+        Access(200, RECTIFICATION_OWNERS, seen_by=SEES["rated"]),
+        follow_up,
+    ),
+    rectification_step(
+        "api:rectification-appeal",
+        "rated",
+        Access(200, RECTIFICATION_OWNERS, seen_by=SEES["rated"]),
+        lambda w: {"reason": "Mistaken"},
+    ),
+    rectification_step(
+        "api:rectification-decide",
+        "appealed",
+        Access(200, only("district_supervisor"), seen_by=SEES["appealed"]),
+        lambda w: {"decision": "set_aside", "reason": "The answer was right"},
+    ),
+    # Nothing to decide, nothing to rate yet: refused by state (409) to whoever may do it.
+    rectification_step(
+        "api:rectification-decide",
+        "rated",
+        Access(409, only("district_supervisor"), seen_by=SEES["rated"]),
+        lambda w: {"decision": "upheld", "reason": "It stands"},
+        variant="not appealed",
+    ),
+    rectification_step(
+        "api:rectification-rate",
+        "rated",
+        Access(409, RATERS, seen_by=SEES["rated"]),
+        lambda w: {"score": 5},
+    ),
     # --- API: organisations, key projects, notifications, guidance ----------------------------------
     Row("api:organization-list", "api", get=READ, unsafe=NO_WRITES),
     Row(
@@ -714,6 +806,32 @@ ROWS: list[Row] = [
         ),
         kwargs=lambda w: {"pk": w.requests["case"].pk, "name": "assign"},
     ),
+    # 好差评 on the request page (apps/web/satisfaction.py): done or refused, back to the page.
+    Row(
+        "request-rate",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(
+            Access(302, RATERS, seen_by=SEES["resolved"], refused=302),
+            lambda w: {"rate-score": "4", "rate-comment": "From the page"},
+        ),
+        kwargs=request_pk("resolved"),
+    ),
+    Row(
+        "rectification-act",
+        "page",
+        variant="appeal",
+        get=NOT_OFFERED,
+        unsafe=form(
+            Access(302, RECTIFICATION_OWNERS, seen_by=SEES["rated"], refused=302),
+            lambda w: {"appeal-reason": "Mistaken, from the page"},
+        ),
+        kwargs=lambda w: {
+            "pk": w.requests["rated"].pk,
+            "rectification_id": Rectification.objects.get(request=w.requests["rated"]).pk,
+            "name": "appeal",
+        },
+    ),
     # Bulk from a queue: back to it with the results (302) for staff, 403 for enterprise staff.
     Row(
         "request-bulk",
@@ -824,6 +942,13 @@ ROWS: list[Row] = [
         kwargs=district_template,
     ),
     Row("key-projects", "page", get=READ, unsafe=PAGE_NO_WRITES),
+    # The monthly report (通报) is a supervisor's: everyone else signed in is refused.
+    Row(
+        "figures-report",
+        "page",
+        get=Access(200, only("district_supervisor", "haidian_supervisor", "admin")),
+        unsafe=form(Access(405, SIGNED_IN)),
+    ),
     # Only a district's supervisors keep its register; Haidian's cannot register a Pingshan
     # enterprise (a form error) nor open Pingshan's projects (404).
     Row(
@@ -1089,6 +1214,20 @@ def build_world() -> World:
             sr = actions.TRANSITIONS[name](_fresh(sr), actor=users[actor], **text)
         return _fresh(sr)
 
+    def rated_badly(*, appeal: str = "") -> ServiceRequest:
+        """Resolved by the bureau and rated 1 by the owner; its rectification appealed if told."""
+        sr = move(
+            move(file("ent_pregene"), "escalate", "liaison_sbip", reason="Up"),
+            "resolve",
+            "officer_ps_msb",
+            resolution="Answered",
+        )
+        satisfaction.rate(sr, actor=users["ent_pregene"], score=1, comment="Nobody called back")
+        if appeal:
+            rectification = Rectification.objects.get(request=sr)
+            satisfaction.appeal(rectification, actor=users["officer_ps_msb"], reason=appeal)
+        return _fresh(sr)
+
     key_project = KeyProject.objects.get(enterprise=orgs["pregene"])
     case = file("ent_pregene", category="registration", key_project=key_project, title="Registration dossier")
     case = move(case, "escalate", "liaison_sbip", "officer_ps_msb", "officer_sz_amr", reason="Up")
@@ -1124,6 +1263,8 @@ def build_world() -> World:
             "officer_ps_msb",
             resolution="Answered",
         ),
+        "rated": rated_badly(),
+        "appealed": rated_badly(appeal="SECRET-APPEAL: the answer was right"),
         "rival": file("ent_ascentawits", title="The rival's secret plan"),
         "other_park": move(file("ent_accel1"), "escalate", "liaison_accel", reason="Up"),
         "beijing": move(file("ent_haidian", category="policy"), "escalate", "liaison_haidian", reason="Up"),
@@ -1212,6 +1353,10 @@ def _admin_objects(users: dict[str, User]) -> dict[str, Any]:
             Group.objects.get(name="Matrix group"), action=LogEntry.Action.CREATE, changes={}
         )
     Token.objects.get_or_create(user=users["ent_pregene2"])
+    ServiceTarget.objects.get_or_create(
+        organization=users["supervisor_ps"].organization,
+        defaults={"on_time_percent": 90, "satisfaction_percent": 85},
+    )
     CrontabSchedule.objects.get_or_create(minute="0", hour="3")
     SolarSchedule.objects.get_or_create(event="sunrise", latitude=22.7, longitude=114.3)
     ClockedSchedule.objects.get_or_create(clocked_time=timezone.now())

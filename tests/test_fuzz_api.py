@@ -49,6 +49,9 @@ from apps.notifications.models import Notification
 from apps.organizations import demo
 from apps.organizations.models import KeyProject, Organization, OrgKind, Role, User
 from apps.organizations.selectors import visible_key_projects, visible_organizations
+from apps.satisfaction import actions as satisfaction
+from apps.satisfaction import selectors as satisfaction_selectors
+from apps.satisfaction.models import Rectification
 
 # Who the fuzzer is: the demo users the SPEC names, one per role.
 ROLES: dict[str, str] = {
@@ -194,6 +197,10 @@ def _build_world() -> World:
     actions.request_info(file(), actor=admin, body="Which protocol version?")
     resolved = climb(file(), 1)
     actions.resolve(resolved, actor=admin, resolution="Answered.")
+    # A bad review of it: the district bureau's rectification, open.
+    satisfaction.rate(
+        ServiceRequest.objects.get(pk=resolved.pk), actor=users["ent_pregene"], score=1, comment="Too slow."
+    )
     actions.resolve(file(), actor=users["liaison_sbip"], resolution="Answered by the park.")
     actions.request_info(climb(file(), 1), actor=admin, body="Which site?")
     closed = file()
@@ -212,6 +219,7 @@ def _build_world() -> World:
         "organizations": list(Organization.objects.values_list("pk", flat=True)),
         "key-projects": list(KeyProject.objects.values_list("pk", flat=True)),
         "guidance": list(Guidance.objects.values_list("pk", flat=True)),
+        "rectifications": list(Rectification.objects.values_list("pk", flat=True)),
         "departments": list(
             Organization.objects.filter(kind=OrgKind.DEPARTMENT).values_list("pk", flat=True)
         ),
@@ -232,6 +240,9 @@ def _build_world() -> World:
             "notifications": list(Notification.objects.filter(recipient=user).values_list("pk", flat=True)),
             "organizations": list(visible_organizations(user).values_list("pk", flat=True)),
             "key-projects": list(visible_key_projects(user).values_list("pk", flat=True)),
+            "rectifications": list(
+                satisfaction_selectors.visible_rectifications(user).values_list("pk", flat=True)
+            ),
         }
     return World(
         tokens=tokens,

@@ -21,6 +21,8 @@ from apps.casework.selectors import visible_requests
 from apps.deadlines.models import TierVisit
 from apps.notifications.models import Notification
 from apps.organizations.models import Organization, Tier, User
+from apps.satisfaction import selectors as satisfaction_selectors
+from apps.satisfaction.models import AppealDecision, Rating, Rectification, RectificationState, Source
 
 
 @pytest.fixture
@@ -175,3 +177,94 @@ def test_every_request_page_renders_for_its_enterprise_and_its_park(world):
             client.force_login(user)
             response = client.get(f"/requests/{sr.pk}/")
             assert response.status_code == 200, (sr.reference, user.username, response.status_code)
+
+
+# --- 好差评 -----------------------------------------------------------------------------------
+def _kinds(sr: ServiceRequest) -> list[str]:
+    return list(RequestEvent.objects.filter(request=sr).values_list("kind", flat=True))
+
+
+def test_every_resolution_asked_for_a_rating_and_every_bad_review_opened_a_rectification(world):
+    assert Rating.objects.count() == RequestEvent.objects.filter(kind=EventKind.RESOLVED).count()
+    bad = Rating.objects.filter(score__lte=2)
+    assert bad.count() >= 4
+    assert Rectification.objects.filter(rating__in=bad).count() == bad.count()
+    # Defaults are the scan's and name nobody.
+    assert not Rating.objects.filter(source=Source.DEFAULT, rated_by__isnull=False).exists()
+
+
+def test_the_enterprise_rated_one_answer_and_the_liaison_recorded_another(world):
+    rating = Rating.objects.get(request=world["rated_five"])
+    assert rating.score == 5 and rating.source == Source.ENTERPRISE and rating.comment
+    assert (
+        rating.rated_by.username == "ent_pregene"
+        and rating.department.name == "Pingshan Market Supervision Bureau"
+    )
+    event = RequestEvent.objects.get(request=world["rated_five"], kind=EventKind.RATED)
+    assert event.details["score"] == 5 and event.shown_actor is None
+    recorded = Rating.objects.get(request=world["rated_by_liaison"])
+    assert (recorded.score, recorded.source, recorded.tier) == (4, Source.LIAISON, Tier.PARK)
+    assert recorded.rated_by.username == "liaison_sbip"
+
+
+def test_an_unrated_answer_counted_as_5_by_the_scan_and_a_recent_one_still_waits(world):
+    defaulted = Rating.objects.get(request=world["auto_closed"])
+    assert (defaulted.score, defaulted.source, defaulted.rated_by) == (5, Source.DEFAULT, None)
+    event = RequestEvent.objects.get(request=world["auto_closed"], kind=EventKind.RATING_DEFAULTED)
+    assert event.actor is None and event.created_at == defaulted.rated_at >= defaulted.default_at
+    waiting = Rating.objects.get(request=world["resolved_park"])
+    assert waiting.score is None and waiting.reopened_at is None and waiting.default_at > timezone.now()
+    assert world["resolved_park"].state == State.RESOLVED
+
+
+def test_a_bad_review_was_rectified_with_a_follow_up_and_the_fix_rated(world):
+    sr = world["bad_review_rectified"]
+    rectification = Rectification.objects.get(request=sr)
+    assert rectification.rating.score == 1
+    assert rectification.state == RectificationState.RECTIFIED and rectification.on_time
+    assert rectification.follow_up_method == "phone" and rectification.follow_up_notes
+    assert rectification.followed_up_at <= rectification.rectified_at
+    assert rectification.fix_score == 4 and rectification.fix_rated_by.username == "ent_ascentawits"
+    kinds = _kinds(sr)
+    order = [EventKind.RATED, EventKind.RECTIFICATION_OPENED, EventKind.RECTIFIED, EventKind.FIX_RATED]
+    assert [kinds.index(kind) for kind in order] == sorted(kinds.index(kind) for kind in order)
+
+
+def test_one_appeal_set_the_review_aside_and_another_was_upheld_then_rectified(world):
+    aside = Rectification.objects.get(request=world["appeal_set_aside"])
+    assert aside.state == RectificationState.SET_ASIDE and aside.decision == AppealDecision.SET_ASIDE
+    assert aside.rating.score == 2 and aside.rating.set_aside
+    assert (aside.appealed_by.username, aside.decided_by.username) == ("officer_ps_msb", "supervisor_ps_msb")
+    assert RequestEvent.objects.get(request=world["appeal_set_aside"], kind=EventKind.APPEALED).internal
+    upheld = Rectification.objects.get(request=world["appeal_upheld"])
+    assert upheld.decision == AppealDecision.UPHELD and upheld.state == RectificationState.RECTIFIED
+    assert not upheld.rating.set_aside and upheld.decided_by.username == "supervisor_ps"
+    assert upheld.department.name == "Pingshan Science and Technology Innovation Bureau"
+    kinds = _kinds(world["appeal_upheld"])
+    assert (
+        kinds.index(EventKind.APPEALED)
+        < kinds.index(EventKind.APPEAL_DECIDED)
+        < kinds.index(EventKind.RECTIFIED)
+    )
+
+
+def test_an_overdue_rectification_was_breached_by_the_scan_and_is_on_the_officers_list(world):
+    sr = world["rectification_overdue"]
+    late = Rectification.objects.get(request=sr)
+    assert late.state == RectificationState.OPEN and late.breached_at is not None
+    assert late.department.name == "Pingshan Market Supervision Bureau"
+    # The scan ran soon after the deadline, not at the end of the build.
+    assert 0 <= (late.breached_at - late.due_at).total_seconds() <= 6 * 3600
+    event = RequestEvent.objects.get(request=sr, kind=EventKind.RECTIFICATION_BREACHED)
+    assert event.actor is None and event.internal and event.created_at == late.breached_at
+    officer = User.objects.get(username="officer_ps_msb")
+    assert satisfaction_selectors.work_list(officer).filter(pk=late.pk).exists()
+
+
+def test_a_reopened_request_resolved_again_was_rated_twice(world):
+    sr = world["reopened_rated_twice"]
+    first, second = Rating.objects.filter(request=sr).order_by("resolved_at")
+    assert first.score == 3 and first.reopened_at is not None
+    assert second.score == 5 and second.reopened_at is None and second.resolved_at > first.reopened_at
+    assert _kinds(sr).count(EventKind.RATED) == 2
+    assert not Rectification.objects.filter(request=sr).exists()

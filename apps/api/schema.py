@@ -124,3 +124,21 @@ def document_error_responses(
                 )
             operation["responses"] = dict(sorted(responses.items()))
     return result
+
+
+# The request lists' choice filters take an empty value as "all" (a form's "All" option sends
+# `category=`; apps/casework/filters.py): the schema says so, so that clients and the fuzz tests
+# know the empty value is accepted.
+_EMPTY_MEANS_ALL = ("/api/v1/requests/", "/api/v1/requests/export.csv")
+
+
+def document_empty_filters(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    for path in _EMPTY_MEANS_ALL:
+        operation = result.get("paths", {}).get(path, {}).get("get")
+        for parameter in (operation or {}).get("parameters", []):
+            items = parameter.get("schema", {}).get("items", {})
+            if parameter.get("in") == "query" and "enum" in items and "" not in items["enum"]:
+                items["enum"] = [*items["enum"], ""]
+    return result

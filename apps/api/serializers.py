@@ -228,7 +228,12 @@ class RequestDetailSerializer(RequestSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = UserSummarySerializer(read_only=True, allow_null=True)
+    actor = UserSummarySerializer(
+        source="shown_actor",
+        read_only=True,
+        allow_null=True,
+        help_text="Who did it; null for the jobs, and for a rating (whose giver is never named).",
+    )
     text = serializers.CharField(source="display_text", read_only=True)
 
     class Meta:
@@ -359,13 +364,9 @@ class RequestCreateSerializer(serializers.Serializer):
 VERSION_MAX = 2**31 - 1
 
 
-class VersionField(serializers.IntegerField):
-    """A request's version as the client read it: a whole number in JSON (a string of digits in
-    a form post, where everything is a string)."""
-
-    default_error_messages = {
-        "invalid": _("Give the version of the request you read: a whole number, its detail's `version`."),
-    }
+class WholeNumberField(serializers.IntegerField):
+    """A whole number in JSON, or a string of digits in a form post (where everything is a
+    string); never true or false, 4.5 or "4" in JSON."""
 
     def to_internal_value(self, data: Any) -> int:
         from_form = isinstance(self.root.initial_data, QueryDict)
@@ -375,6 +376,14 @@ class VersionField(serializers.IntegerField):
         ):
             self.fail("invalid")
         return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+class VersionField(WholeNumberField):
+    """A request's version as the client read it."""
+
+    default_error_messages = {
+        "invalid": _("Give the version of the request you read: a whole number, its detail's `version`."),
+    }
 
 
 # What every transition may carry: the version the client acts on (no docstring, which each
@@ -547,8 +556,10 @@ class FlexibleMomentField(serializers.Field):
         if not isinstance(data, str):
             self.fail("invalid")
         try:
-            moment = parse_datetime(data)
-            day = None if moment else parse_date(data)
+            # A date first: Python's ISO parser would read "2026-11-30" as its midnight, and the
+            # end of a period given as a date is to count that day whole.
+            day = parse_date(data)
+            moment = None if day else parse_datetime(data)
         except ValueError:
             self.fail("invalid")
         if moment is not None:
@@ -600,6 +611,44 @@ class FiguresSerializer(serializers.Serializer):
     p90_working_hours = serializers.FloatField(allow_null=True)
     breaches = serializers.IntegerField()
     backlog = serializers.DictField(child=serializers.IntegerField())
+    # The three rates of 接诉即办 and the 好差评 figures (apps/stats/figures.py). Rates are shares
+    # (0..1, four decimals), null when nothing counts towards them.
+    response_rate = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Tier visits fed back on time among those due (the same as on_time_share)."),
+    )
+    resolved = serializers.IntegerField(help_text=_("Resolutions in the period."))
+    resolved_kept = serializers.IntegerField(help_text=_("Resolutions in the period not reopened since."))
+    resolution_rate = serializers.FloatField(allow_null=True, help_text=_("resolved_kept / resolved."))
+    ratings = serializers.IntegerField(
+        help_text=_(
+            "Rated resolutions of the period, defaults included, reviews set aside on appeal left out."
+        )
+    )
+    ratings_default = serializers.IntegerField(
+        help_text=_("Of the ratings, the defaults (not rated in time).")
+    )
+    satisfied = serializers.IntegerField(help_text=_("Ratings of 4 or 5, defaults included."))
+    satisfied_default = serializers.IntegerField(help_text=_("Of the satisfied ratings, the defaults."))
+    satisfaction_rate = serializers.FloatField(allow_null=True, help_text=_("satisfied / ratings."))
+    satisfaction_rate_given = serializers.FloatField(
+        allow_null=True,
+        help_text=_("The satisfaction rate of the ratings actually given (defaults left out)."),
+    )
+    average_score = serializers.FloatField(allow_null=True, help_text=_("Mean score, defaults included."))
+    bad_reviews = serializers.IntegerField(help_text=_("Ratings of 1 or 2 not set aside on appeal."))
+    rectifications = serializers.IntegerField(
+        help_text=_("Rectifications of bad reviews opened in the period (set-aside reviews left out).")
+    )
+    rectifications_on_time = serializers.IntegerField(help_text=_("Rectified by their deadline."))
+    rectifications_late = serializers.IntegerField(
+        help_text=_("Rectified after their deadline, or past it and not rectified.")
+    )
+    rectifications_open = serializers.IntegerField(help_text=_("Being rectified or under appeal now."))
+    appeals = serializers.IntegerField(help_text=_("Of the period's rectifications, those appealed."))
+    appeals_upheld = serializers.IntegerField()
+    appeals_set_aside = serializers.IntegerField()
+    appeals_pending = serializers.IntegerField()
 
 
 class WeekSerializer(serializers.Serializer):
@@ -607,6 +656,8 @@ class WeekSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     on_time_share = serializers.FloatField(allow_null=True)
     breaches = serializers.IntegerField()
+    ratings = serializers.IntegerField(help_text=_("Ratings of the week's resolutions."))
+    satisfaction_rate = serializers.FloatField(allow_null=True)
 
 
 class StatsSerializer(serializers.Serializer):
@@ -617,6 +668,7 @@ class StatsSerializer(serializers.Serializer):
     tiers = FiguresSerializer(many=True)
     units = FiguresSerializer(many=True)
     weeks = WeekSerializer(many=True)
+    total = FiguresSerializer(help_text=_("The whole organisation over the period, every tier together."))
 
 
 class GuidanceSerializer(serializers.ModelSerializer):

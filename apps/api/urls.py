@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import bulk, reply_templates, saved_views, views, views_watch
+from . import bulk, reply_templates, satisfaction, saved_views, views, views_watch
 
 app_name = "api"
 
@@ -17,6 +17,7 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 router.register("guidance", views.GuidanceViewSet, basename="guidance")
 router.register("views", saved_views.SavedViewViewSet, basename="view")
 router.register("reply-templates", reply_templates.ReplyTemplateViewSet, basename="reply-template")
+router.register("rectifications", satisfaction.RectificationViewSet, basename="rectification")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
@@ -24,9 +25,18 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("stats/", views.stats, name="stats"),
     path("stats/export.csv", views.export_stats, name="stats-export"),
+    path("stats/export.xlsx", views.export_stats_xlsx, name="stats-export-xlsx"),
     path("requests/export.csv", views.export_requests, name="request-export"),
     path("requests/bulk/", bulk.BulkView.as_view(), name="request-bulk"),
     path("requests/<int:pk>/watch/", views_watch.WatchView.as_view(), name="request-watch"),
+    # 好差评: the rating of the latest resolution, and the rectifications of bad reviews.
+    path("requests/<int:pk>/rate/", satisfaction.RateView.as_view(), name="request-rate"),
+    path("requests/<int:pk>/rating/", satisfaction.RatingView.as_view(), name="request-rating"),
+    path(
+        "requests/<int:pk>/rectifications/",
+        satisfaction.RequestRectificationsView.as_view(),
+        name="request-rectifications",
+    ),
     path("calendar/", views.calendar_days, name="calendar"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar-deadline"),
     path(

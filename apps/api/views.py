@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate, logout
 from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
@@ -43,6 +43,7 @@ from apps.notifications.models import Notification
 from apps.organizations import accounts, lockout
 from apps.organizations.models import KeyProject, Organization, Tier
 from apps.organizations.selectors import visible_key_projects, visible_organizations
+from apps.stats import export as figures_export
 from apps.stats import figures
 
 from . import exports
@@ -751,7 +752,10 @@ def export_requests(request: Request) -> StreamingHttpResponse:
     parameters=[s.StatsQuerySerializer],
     responses={
         (200, "text/csv"): OpenApiResponse(
-            response=OpenApiTypes.STR, description="The figures per tier and department as CSV."
+            response=OpenApiTypes.STR,
+            description="The figures as CSV (UTF-8 with BOM), headed by the fields of `GET /stats/`: "
+            "the whole organisation (tier `all`), each tier (organization `(all)`), each department "
+            "or park.",
         ),
         403: _ERRORS[403],
     },
@@ -763,36 +767,33 @@ def export_stats(request: Request) -> StreamingHttpResponse:
     query = s.StatsQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     report = figures.service_figures(request.user, **query.validated_data)  # type: ignore[arg-type]
-    header = [
-        "tier",
-        "organization",
-        "received",
-        "fed_back",
-        "on_time",
-        "due",
-        "on_time_share",
-        "median_working_hours",
-        "p90_working_hours",
-        "breaches",
-        *figures.BACKLOG_NAMES,
-    ]
-    rows = [
-        [
-            f.tier,
-            f.organization or "(all)",
-            f.received,
-            f.fed_back,
-            f.on_time,
-            f.due,
-            f.on_time_share,
-            f.median_working_hours,
-            f.p90_working_hours,
-            f.breaches,
-            *[f.backlog[n] for n in figures.BACKLOG_NAMES],
-        ]
-        for f in [*report.tiers, *report.units]
-    ]
-    return exports.csv_response("service-figures.csv", header, rows)
+    return exports.csv_response(
+        "service-figures.csv", figures_export.CSV_HEADER, figures_export.csv_rows(report)
+    )
+
+
+@extend_schema(
+    parameters=[s.StatsQuerySerializer],
+    responses={
+        (200, figures_export.XLSX_CONTENT_TYPE): OpenApiResponse(
+            response=OpenApiTypes.BINARY,
+            description="The rows of the CSV as an Excel workbook for people: the organisation and "
+            "the period on top, a frozen header row, tiers, names and headers in the reader's "
+            "language, rates as percentages.",
+        ),
+        403: _ERRORS[403],
+    },
+)
+@answers_with_a_file
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def export_stats_xlsx(request: Request) -> HttpResponse:
+    query = s.StatsQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    report = figures.service_figures(request.user, **query.validated_data)  # type: ignore[arg-type]
+    response = HttpResponse(figures_export.xlsx_bytes(report), content_type=figures_export.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{figures_export.filename(report, "xlsx")}"'
+    return response
 
 
 class GuidanceViewSet(viewsets.ReadOnlyModelViewSet):

@@ -35,6 +35,7 @@ from apps.organizations.models import (
     User,
     organization_group,
 )
+from apps.satisfaction import ledger
 
 from . import rules, selectors, uploads
 from .errors import ConcurrentChange, InvalidInput, NotPermitted, TransitionNotAllowed
@@ -220,6 +221,12 @@ def _text(value: Any, field: str, *, required: bool = True, max_length: int = TE
         message = _("Ensure this field has no more than %(max)s characters.") % {"max": max_length}
         raise InvalidInput(message, fields={field: [message]})
     return value
+
+
+# The satisfaction actions (apps/satisfaction/actions.py) write their timeline events and clean
+# their text the same way.
+record_event = _record
+clean_text = _text
 
 
 def _returning_assignee(service_request: ServiceRequest) -> int | None:
@@ -469,7 +476,10 @@ def resolve(service_request: ServiceRequest, *, actor: User, resolution: Any) ->
         service_request.resolution = resolution
         _leave_with_feedback(service_request, now)
         _write(service_request, now)
-        _record(service_request, EventKind.RESOLVED, actor, now, from_state=from_state, text=resolution)
+        event = _record(
+            service_request, EventKind.RESOLVED, actor, now, from_state=from_state, text=resolution
+        )
+        ledger.ask_for_rating(service_request, event, actor=actor, now=now)
     return service_request
 
 
@@ -482,6 +492,7 @@ def reopen(service_request: ServiceRequest, *, actor: User, reason: Any) -> Serv
         transition()
         _enter_tier(service_request, now)
         _write(service_request, now)
+        ledger.mark_reopened(service_request, now)
         _record(service_request, EventKind.REOPENED, actor, now, from_state=from_state, text=reason)
     return service_request
 

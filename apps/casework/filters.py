@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -112,13 +112,14 @@ class RequestFilter(filters.FilterSet):
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        overdue = Q(feedback_due_at__lt=timezone.now())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        if value:
+            return queryset.filter(queues.overdue(timezone.now()))
+        return queryset.exclude(feedback_due_at__lt=timezone.now())
 
     def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         now = timezone.now()
         if value == "overdue":
-            return queryset.filter(feedback_due_at__lt=now)
+            return queryset.filter(queues.overdue(now))
         if value == "today":
             end_of_day = datetime.combine(timezone.localdate(now) + timedelta(days=1), time.min)
             return queryset.filter(

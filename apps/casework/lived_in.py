@@ -28,6 +28,8 @@ from apps.deadlines.calendar import SHANGHAI
 from apps.deadlines.scan import scan
 from apps.organizations import demo
 from apps.organizations.models import KeyProject, Organization, User
+from apps.satisfaction import actions as satisfaction
+from apps.satisfaction.models import Rectification
 
 from . import actions
 from .models import ServiceRequest
@@ -672,6 +674,13 @@ STORIES: list[Story] = [
                 "officer_gd_mpa",
                 "Inspection scheduled for the first week of next month.",
             ),
+            (
+                d(1, "11:00"),
+                "rate",
+                "ent_pregene",
+                4,
+                "Thank you; a date this month would have helped our plan.",
+            ),
         ],
     ),
     Story(
@@ -694,6 +703,255 @@ STORIES: list[Story] = [
             ),
         ],
     ),
+    # 好差评: ratings of resolutions, bad reviews and what became of them. (Ratings left unrated
+    # are there too: "auto_closed" and "auto_closed_park" were defaulted to 5 by the scan,
+    # "resolved_park" and "resolved_district" still wait for theirs.)
+    Story(
+        "rated_five",
+        "ent_pregene",
+        d(7, "09:30"),
+        "Labelling of the investigational product cartons",
+        "Must the cartons of the investigational product carry the trial number in Chinese and English?",
+        "clinical_trial",
+        "biologic",
+        steps=[
+            (d(7, "10:30"), "escalate", "liaison_sbip", "Labelling of investigational products: the bureau."),
+            (d(7, "14:00"), "claim", "officer_ps_msb"),
+            (
+                d(6, "10:00"),
+                "resolve",
+                "officer_ps_msb",
+                "Both languages; the template in annex 3 of the GCP labelling guidance fits your cartons.",
+            ),
+            (
+                d(6, "15:00"),
+                "rate",
+                "ent_pregene",
+                5,
+                "A clear answer by the next day, with the template we needed.",
+            ),
+        ],
+    ),
+    Story(
+        "rated_by_liaison",
+        "ent_wytd",
+        d(6, "09:00"),
+        "Fire inspection of the new server room",
+        "The server room for the ECG platform is finished; who books the fire inspection?",
+        "site_equipment",
+        "ai_medical_device",
+        steps=[
+            (
+                d(6, "11:00"),
+                "resolve",
+                "liaison_sbip",
+                "The park's property office books it for you; your slot is next Tuesday morning.",
+            ),
+            (
+                d(4, "16:00"),
+                "rate",
+                "liaison_sbip",
+                4,
+                "Recorded after a phone call: satisfied, would have liked an earlier slot.",
+            ),
+        ],
+    ),
+    Story(
+        "bad_review_rectified",
+        "ent_ascentawits",
+        d(10, "09:30"),
+        "Retention samples of the AST-3424 clinical batches",
+        "How many retention samples of each clinical batch must we keep, and for how long?",
+        "compliance",
+        "drug",
+        steps=[
+            (
+                d(10, "10:30"),
+                "escalate",
+                "liaison_sbip",
+                "Retention samples: the bureau's reading of the GMP annex.",
+            ),
+            (d(10, "14:00"), "claim", "officer_ps_msb"),
+            (
+                d(9, "10:00"),
+                "resolve",
+                "officer_ps_msb",
+                "Keep the samples the GMP annex on investigational products requires.",
+            ),
+            (
+                d(9, "15:00"),
+                "rate",
+                "ent_ascentawits",
+                1,
+                "The answer only points to the annex we had already read; it does not say how many samples.",
+            ),
+            (
+                d(7, "15:00"),
+                "rectify",
+                "officer_ps_msb",
+                "We wrote out the number of samples for each batch size and how long to keep them, "
+                "with the annex's paragraphs, and sent it to the enterprise.",
+                "phone",
+                "The head of QA confirmed the table answers the question.",
+            ),
+            (d(6, "10:00"), "rate_fix", "ent_ascentawits", 4, "The table was what we needed."),
+        ],
+    ),
+    Story(
+        "appeal_set_aside",
+        "ent_pregene2",
+        d(9, "10:00"),
+        "Signage for the reagent store",
+        "Which warning signs must the store for the vector reagents carry?",
+        "compliance",
+        "biologic",
+        steps=[
+            (d(9, "11:00"), "escalate", "liaison_sbip2", "Safety signage: the bureau."),
+            (
+                d(8, "11:00"),
+                "resolve",
+                "officer_ps_msb",
+                "The signs of national standard GB 2894 apply: flammable, toxic and no open flame at the door.",
+            ),
+            (
+                d(8, "16:00"),
+                "rate",
+                "ent_pregene2",
+                2,
+                "We also wanted the bureau to approve our parking plan.",
+            ),
+            (
+                d(7, "10:00"),
+                "appeal",
+                "officer_ps_msb",
+                "The review is about parking, which the request never asked and which is the park's "
+                "matter, not about the answer given.",
+            ),
+            (
+                d(6, "11:00"),
+                "decide",
+                "supervisor_ps_msb",
+                "set_aside",
+                "The review rates another matter than the one asked: set aside.",
+            ),
+        ],
+    ),
+    Story(
+        "appeal_upheld",
+        "ent_wytd",
+        d(11, "09:30"),
+        "Funding of the data security assessment",
+        "Does the district fund the data security assessment of our ECG cloud platform?",
+        "policy",
+        "ai_medical_device",
+        steps=[
+            (d(11, "11:00"), "escalate", "liaison_sbip", "Funding policy: the STI bureau."),
+            (d(11, "14:00"), "claim", "officer_ps_sti"),
+            (
+                d(10, "10:00"),
+                "resolve",
+                "officer_ps_sti",
+                "The assessment is not on this year's funding list.",
+            ),
+            (
+                d(10, "15:00"),
+                "rate",
+                "ent_wytd",
+                2,
+                "No reason given, and no pointer to any other programme.",
+            ),
+            (
+                d(9, "10:00"),
+                "appeal",
+                "officer_ps_sti",
+                "The funding list is public and the answer is correct.",
+            ),
+            (
+                d(8, "10:00"),
+                "decide",
+                "supervisor_ps",
+                "upheld",
+                "The answer is correct but left the enterprise nothing to go on: explain it and point "
+                "to the municipal programme.",
+            ),
+            (
+                d(7, "11:00"),
+                "rectify",
+                "officer_ps_sti",
+                "We explained why the assessment is not funded this year and introduced the "
+                "municipal data security programme, whose round opens next month.",
+                "meeting",
+                "The enterprise applies to the municipal programme and found the meeting useful.",
+            ),
+        ],
+    ),
+    Story(
+        "rectification_overdue",
+        "ent_pregene",
+        d(12, "09:30"),
+        "Transport of the apheresis material between hospital and plant",
+        "Do the apheresis shipments between the hospital and our plant need a permit for biological materials?",
+        "clinical_trial",
+        "biologic",
+        steps=[
+            (d(12, "10:30"), "escalate", "liaison_sbip", "Transport of biological material: the bureau."),
+            (d(12, "14:00"), "claim", "officer_ps_msb"),
+            (
+                d(11, "10:00"),
+                "resolve",
+                "officer_ps_msb",
+                "No permit is needed for transport within the city.",
+            ),
+            (
+                d(10, "11:00"),
+                "rate",
+                "ent_pregene",
+                1,
+                "The courier was stopped twice this week: the hospital wants a written confirmation, "
+                "not a one-line answer.",
+            ),
+        ],
+    ),
+    Story(
+        "reopened_rated_twice",
+        "ent_accel1",
+        d(12, "10:00"),
+        "Biocompatibility tests for the monitor's new coating",
+        "The monitor gets a new parylene coating; which biocompatibility tests must we repeat?",
+        "registration",
+        "medical_device",
+        steps=[
+            (d(12, "11:00"), "escalate", "liaison_accel", "Test requirements: the bureau."),
+            (d(12, "15:00"), "claim", "officer_ps_msb"),
+            (
+                d(11, "11:00"),
+                "resolve",
+                "officer_ps_msb",
+                "Repeat cytotoxicity and sensitisation; the rest carries over.",
+            ),
+            (
+                d(11, "16:00"),
+                "rate",
+                "ent_accel1",
+                3,
+                "Useful, but it does not say whether implantation testing carries over.",
+            ),
+            (
+                d(10, "10:00"),
+                "reopen",
+                "ent_accel1",
+                "The notified body asks about implantation testing: please confirm in writing.",
+            ),
+            (
+                d(9, "11:00"),
+                "resolve",
+                "officer_ps_msb",
+                "Implantation testing carries over while the coating stays within the tested thickness; "
+                "the confirmation letter is attached to this answer.",
+            ),
+            (d(8, "10:00"), "rate", "ent_accel1", 5, "Exactly what the notified body needed."),
+        ],
+    ),
     # Beijing: Haidian, with the innovation service station.
     Story(
         "haidian_resolved",
@@ -708,6 +966,7 @@ STORIES: list[Story] = [
             (d(4, "09:30"), "claim", "officer_hd_station"),
             (d(4, "10:00"), "respond", "officer_hd_station", "请先准备药学和非临床研究摘要，我们安排沟通。"),
             (d(3, "15:00"), "resolve", "officer_hd_station", "沟通会已召开，会议纪要已发送贵司。"),
+            (d(2, "10:00"), "rate", "ent_haidian", 5, "沟通及时，会议纪要清楚，谢谢服务站。"),
         ],
     ),
     Story(
@@ -829,8 +1088,32 @@ class _Player:
                 sr, actor=actor, department=self.orgs[args[0]], reason=args[1]
             ),
             "green": lambda: actions.set_green_channel(sr, actor=actor, green_channel=True, reason=text),
+            # 好差评: (score, comment); a rectification's (what was done, follow-up method, what
+            # the enterprise said at the follow-up, which was earlier the same day); an appeal's
+            # reason; a decision's (upheld|set_aside, reason).
+            "rate": lambda: satisfaction.rate(sr, actor=actor, score=args[0], comment=args[1]),
+            "rectify": lambda: satisfaction.rectify(
+                self._rectification(sr),
+                actor=actor,
+                action_taken=args[0],
+                followed_up_at=timezone.now() - timedelta(hours=2),
+                follow_up_method=args[1],
+                follow_up_notes=args[2],
+            ),
+            "appeal": lambda: satisfaction.appeal(self._rectification(sr), actor=actor, reason=text),
+            "decide": lambda: satisfaction.decide_appeal(
+                self._rectification(sr), actor=actor, decision=args[0], reason=args[1]
+            ),
+            "rate_fix": lambda: satisfaction.rate_fix(
+                self._rectification(sr), actor=actor, score=args[0], comment=args[1]
+            ),
         }
         verbs[verb]()
+
+    @staticmethod
+    def _rectification(sr: ServiceRequest) -> Rectification:
+        """The request's latest rectification (the one its latest bad review opened)."""
+        return Rectification.objects.filter(request=sr).order_by("-opened_at", "-id")[0]
 
 
 def _working_days_before(today: date, count: int) -> list[date]:

@@ -204,7 +204,14 @@ class ServiceRequest(FSMModelMixin, models.Model):
             models.Index(fields=["municipal_department", "-created_at"], name="req_municipal_dept"),
             models.Index(fields=["provincial_department", "-created_at"], name="req_provincial_dept"),
             models.Index(fields=["assignee", "state"], name="req_assignee_state"),
-            models.Index(fields=["state", "feedback_due_at"], name="req_state_due"),
+            # Everything waiting for feedback, by channel and deadline: the work order of an
+            # unscoped list (admins). Not (state, deadline), which the planner preferred to a
+            # scope's own waiting index and then checked row by row for the scope.
+            models.Index(
+                fields=["green_channel", "feedback_due_at", "id"],
+                name="req_waiting",
+                condition=models.Q(feedback_due_at__isnull=False),
+            ),
             # Per scope: lists filtered by state, or by state and category, and their counts read
             # one range of an index; the work order reads the requests waiting for feedback,
             # overdue and green channel first, from a small index over just those
@@ -405,13 +412,41 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment added")
     SHARED = "shared", _("Shared with a department")
     DEADLINE_BREACHED = "deadline_breached", _("Feedback deadline missed")
+    # 好差评 (apps/satisfaction): the rating of a resolution, and what a bad review sets going.
+    RATED = "rated", _("Rated")
+    RATING_DEFAULTED = "rating_defaulted", _("Rated by default")
+    RECTIFICATION_OPENED = "rectification_opened", _("Rectification opened")
+    RECTIFIED = "rectified", _("Rectified")
+    APPEALED = "appealed", _("Appeal against the review")
+    APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
+    RECTIFICATION_BREACHED = "rectification_breached", _("Rectification deadline missed")
+    FIX_RATED = "fix_rated", _("Rectification rated")
 
 
 # The job behind each kind of event that can happen with nobody acting.
 _SYSTEM_ACTORS: dict[str, Any] = {
     EventKind.DEADLINE_BREACHED: _("Deadline scan"),
     EventKind.CLOSED: _("Automatic close"),
+    EventKind.RATING_DEFAULTED: _("Deadline scan"),
+    EventKind.RECTIFICATION_BREACHED: _("Deadline scan"),
+    EventKind.RECTIFICATION_OPENED: _("Satisfaction review"),
 }
+
+
+# Events of a rating, named without their giver (`RequestEvent.shown_actor`).
+ANONYMOUS_KINDS = frozenset({EventKind.RATED, EventKind.FIX_RATED})
+# Events whose words apps/satisfaction/texts.py writes from their details, in the reader's language.
+SATISFACTION_KINDS = frozenset(
+    {
+        EventKind.RATED,
+        EventKind.RATING_DEFAULTED,
+        EventKind.RECTIFICATION_OPENED,
+        EventKind.RECTIFIED,
+        EventKind.APPEAL_DECIDED,
+        EventKind.RECTIFICATION_BREACHED,
+        EventKind.FIX_RATED,
+    }
+)
 
 
 class AppendOnlyModel(models.Model):
@@ -465,9 +500,20 @@ class RequestEvent(AppendOnlyModel):
         return f"{self.request_id} {self.kind}"
 
     @property
+    def shown_actor(self) -> Any:
+        """The person to name as having done it: nobody for a rating, whose giver the rated
+        staff never learn (the rating itself keeps who gave or recorded it)."""
+        return None if self.kind in ANONYMOUS_KINDS else self.actor
+
+    @property
     def actor_name(self) -> str:
         """Who did it: the person, or the job that acts with nobody behind it (the deadline scan
-        records breaches and closes resolved requests; seeded history has no actor either)."""
+        records breaches and closes resolved requests; seeded history has no actor either); a
+        rating is the enterprise's, or the park's record of it."""
+        if self.kind in ANONYMOUS_KINDS:
+            from apps.satisfaction.texts import rater_name
+
+            return rater_name(self)
         if self.actor is not None:
             return self.actor.display_name
         return str(_SYSTEM_ACTORS.get(self.kind, _("System")))
@@ -485,6 +531,10 @@ class RequestEvent(AppendOnlyModel):
             return f"{label}: {details.get('reason', '')}"
         if self.kind == EventKind.CLOSED and details.get("automatic"):
             return str(_("Closed automatically after the resolution stood."))
+        if self.kind in SATISFACTION_KINDS and details:
+            from apps.satisfaction.texts import event_text
+
+            return event_text(self)
         if self.kind == EventKind.SHARED and "department" in details:
             names = details["department"]
             chinese = (translation.get_language() or "").startswith("zh") and names.get("zh")

@@ -123,6 +123,18 @@ class NewestFirst(_Listing):
         return [self.queryset]
 
 
+# Every request's green channel is true or false. Saying so lets the planner read a scope's
+# waiting index (scope, green channel, deadline) for a range of deadlines instead of the global
+# (state, deadline) index, whose rows it would then check one by one for the scope: a park's
+# overdue requests at a million, counted on SQLite, 31 ms -> 2 ms.
+ANY_CHANNEL = Q(green_channel__in=[True, False])
+
+
+def overdue(now: datetime) -> Q:
+    """Waiting past its deadline, written so that a scope's waiting index answers it."""
+    return Q(feedback_due_at__lt=now) & ANY_CHANNEL
+
+
 class WorkOrder(_Listing):
     def __init__(
         self, queryset: QuerySet[ServiceRequest], *, searched: bool = False, now: datetime | None = None
@@ -151,7 +163,7 @@ class WorkOrder(_Listing):
         index, the rest as the whole list less those."""
         if self._sizes is None:
             total, self.count_exact = bounded_count(self.queryset, searched=self.searched)
-            waiting = self.queryset.filter(feedback_due_at__isnull=False).aggregate(
+            waiting = self.queryset.filter(ANY_CHANNEL, feedback_due_at__isnull=False).aggregate(
                 overdue_green=Count("id", filter=self.overdue & self.green),
                 overdue=Count("id", filter=self.overdue & self.other),
                 green=Count("id", filter=self.on_time & self.green),

@@ -2,7 +2,9 @@
 
 Requests are spread over the enterprises, tiers and states, each with the timeline events and
 tier visits the lifecycle would have left, consistent with the rules (routing, deadlines on the
-working-day calendar, visibility columns). Rows go in as plain tuples in large batches
+working-day calendar, visibility columns). Every resolved or closed request has the rating of
+its resolution (好差评: rated, defaulted to 5 or still waiting) and every bad review its
+rectification, with their timeline events. Rows go in as plain tuples in large batches
 (`executemany` on SQLite, `COPY` on PostgreSQL): a million requests take minutes, not hours.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +29,15 @@ from apps.deadlines.models import TierVisit, week_of
 from apps.deadlines.visits import reminder_time
 from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, User
 from apps.organizations.routing import department_for
+from apps.satisfaction.models import (
+    BAD_REVIEW_MAX,
+    AppealDecision,
+    FollowUpMethod,
+    Rating,
+    Rectification,
+    RectificationState,
+    Source,
+)
 
 from . import search
 from .models import Category, EventKind, ProductType, ReferenceSequence, RequestEvent, ServiceRequest, State
@@ -68,6 +80,8 @@ class _Chain:
     departments: dict[tuple[str, str], int | None]  # (tier, category) → department id
     prefix: str
     creators: list[int]
+    raters: list[int]  # the enterprise's staff, who rate its requests
+    liaisons: list[int]  # the park's, who may record a rating the enterprise gave
 
 
 def _chains() -> list[_Chain]:
@@ -100,9 +114,22 @@ def _chains() -> list[_Chain]:
             for tier in TIER_ORDER
             for category in Category.values
         }
-        creators = staff.get(enterprise.pk, []) + staff.get(park.pk, [])  # type: ignore[union-attr]
+        raters = staff.get(enterprise.pk, [])
+        liaisons = staff.get(park.pk, [])  # type: ignore[union-attr]
+        creators = raters + liaisons
         if creators:
-            chains.append(_Chain(enterprise.pk, park.pk, ids, departments, district.code or "REQ", creators))  # type: ignore[union-attr]
+            chains.append(
+                _Chain(
+                    enterprise.pk,
+                    park.pk,  # type: ignore[union-attr]
+                    ids,
+                    departments,
+                    district.code or "REQ",  # type: ignore[union-attr]
+                    creators,
+                    raters,
+                    liaisons,
+                )
+            )
     return chains
 
 
@@ -150,11 +177,12 @@ def _columns(model: type) -> list[str]:
     return [f.column for f in _written_fields(model)]
 
 
-def _insert(model: type, rows: Sequence[Sequence[Any]]) -> None:
+def _insert(model: type, rows: Sequence[Sequence[Any]], columns: list[str] | None = None) -> None:
+    """Insert rows given in the order of `columns` (default: every column the seed writes)."""
     if not rows:
         return
     table = model._meta.db_table  # type: ignore[attr-defined]
-    columns = _columns(model)
+    columns = columns or _columns(model)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
@@ -168,18 +196,30 @@ def _insert(model: type, rows: Sequence[Sequence[Any]]) -> None:
                 f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
             )
         else:
-            # Django keeps SQLite datetimes as naive UTC text.
-            prepared = [
-                [
-                    v.astimezone(UTC).replace(tzinfo=None).isoformat(" ") if isinstance(v, datetime) else v
-                    for v in row
-                ]
-                for row in rows
+            # Django keeps SQLite datetimes as naive UTC text. Only the datetime columns are
+            # looked at: testing every value of millions of rows costs more than the insert.
+            moments = [
+                i
+                for i, field in enumerate(model._meta.get_field(_field_name(model, c)) for c in columns)  # type: ignore[attr-defined]
+                if field.get_internal_type() == "DateTimeField"
             ]
+            prepared = [list(row) for row in rows]
+            for row in prepared:
+                for i in moments:
+                    v = row[i]
+                    if v is not None:
+                        row[i] = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", prepared
             )
+
+
+def _field_name(model: type, column: str) -> str:
+    for field in model._meta.concrete_fields:  # type: ignore[attr-defined]
+        if column in (field.column, field.attname):
+            return str(field.name)
+    raise LookupError(f"{model.__name__} has no column {column}")
 
 
 def _reset_sequences(models: Iterable[type]) -> None:
@@ -199,7 +239,7 @@ def _reserve_references(prefix: str, year: int, count: int) -> int:
     return ReferenceSequence.objects.get(pk=sequence.pk).last - count + 1
 
 
-# From this many requests on, the secondary indexes of the three big tables are dropped for the
+# From this many requests on, the secondary indexes of the big tables are dropped for the
 # inserts and built again afterwards: one sort per index instead of a million random inserts.
 DEFER_INDEXES_FROM = 50_000
 
@@ -209,7 +249,7 @@ def _indexes_deferred(count: int) -> Iterator[None]:
     if count < DEFER_INDEXES_FROM:
         yield
         return
-    models = [ServiceRequest, RequestEvent, TierVisit]
+    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification]
     # Not entered as a context: index statements need none of its table rebuilding, and SQLite
     # refuses the context inside a transaction (the tests run in one).
     editor = connection.schema_editor()
@@ -241,6 +281,414 @@ def _indexes_deferred(count: int) -> Iterator[None]:
             editor.execute("ANALYZE")
 
 
+# The columns of the satisfaction events, which also carry the `details` their words are
+# written from (apps/satisfaction/texts.py); the other events leave it to the database's '{}'.
+_DETAILED_EVENT = [
+    "id",
+    "kind",
+    "created_at",
+    "from_state",
+    "to_state",
+    "tier",
+    "text",
+    "internal",
+    "actor_id",
+    "request_id",
+    "details",
+]
+_RATING = [
+    "id",
+    "request_id",
+    "resolution_id",
+    "tier",
+    "authority_id",
+    "department_id",
+    "resolved_by_id",
+    "resolved_at",
+    "default_at",
+    "reopened_at",
+    "score",
+    "comment",
+    "source",
+    "rated_by_id",
+    "rated_at",
+    "set_aside",
+]
+_RECTIFICATION = [
+    "id",
+    "rating_id",
+    "request_id",
+    "tier",
+    "authority_id",
+    "department_id",
+    "state",
+    "opened_at",
+    "due_at",
+    "breached_at",
+    "action_taken",
+    "followed_up_at",
+    "follow_up_method",
+    "follow_up_notes",
+    "rectified_at",
+    "rectified_by_id",
+    "appeal_reason",
+    "appealed_at",
+    "appealed_by_id",
+    "decision",
+    "decision_reason",
+    "decided_at",
+    "decided_by_id",
+    "fix_score",
+    "fix_comment",
+    "fix_rated_at",
+    "fix_rated_by_id",
+]
+# Scores of the answers rated (5 … 1): mostly satisfied, about 4 % bad reviews.
+_SCORES = [5, 4, 3, 2, 1]
+_SCORE_WEIGHTS = [62, 27, 7, 2.5, 1.5]
+_COMMENTS = {
+    5: ["Clear and quick, thank you.", "Exactly what we needed.", "答复及时，非常满意。"],
+    4: ["Helpful; a reference to the rule would help next time.", "满意，希望附上依据。"],
+    3: ["The answer came late but was useful.", "基本解决了问题。"],
+    2: ["The answer does not address our question.", "答复没有解决我们的问题。"],
+    1: ["A one-line answer to a detailed question.", "答复敷衍，问题仍未解决。"],
+}
+# The scan runs every few minutes: what it records, it records this long after the moment.
+_SCAN_LAG = timedelta(minutes=4)
+
+
+class _Satisfaction:
+    """The ratings of the resolutions the seed writes and the rectifications of the bad reviews,
+    with their timeline events, as the actions and the scan would have left them (rules in
+    apps/satisfaction/actions.py). It draws from its own random stream, so that the requests,
+    events and visits of a given seed are the same as without it."""
+
+    def __init__(self, seed: int, now: datetime) -> None:
+        self.rng = random.Random(seed + 1)
+        self.now = now
+        policy = calendar.policy()
+        self.default_after = timedelta(days=policy.rating_default_after_days)
+        self.default_days = policy.rating_default_after_days
+        self.rectification_days = policy.rectification_working_days
+        self.due_cache: dict[Any, datetime] = {}
+        self.methods = list(FollowUpMethod.values)
+        self.names = {
+            pk: {"en": name, "zh": name_zh}
+            for pk, name, name_zh in Organization.objects.values_list("pk", "name", "name_zh")
+        }
+        # The staff of each organisation who work on its rectifications and decide its appeals.
+        self.staff: dict[tuple[int, str], list[int]] = {}
+        for user_id, org_id, role in User.objects.filter(
+            role__in=[Role.LIAISON, Role.OFFICER, Role.SUPERVISOR], is_active=True
+        ).values_list("pk", "organization_id", "role"):
+            self.staff.setdefault((org_id, role), []).append(user_id)
+        self.next_rating = (Rating.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        self.next_rectification = (Rectification.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        self.ratings: list[list[Any]] = []
+        self.rectifications: list[list[Any]] = []
+        self.events: list[list[Any]] = []
+
+    def flush(self) -> None:
+        """Insert what was gathered (after the requests and events it refers to)."""
+        _insert(RequestEvent, self.events, _DETAILED_EVENT)
+        _insert(Rating, self.ratings, _RATING)
+        _insert(Rectification, self.rectifications, _RECTIFICATION)
+        self.ratings, self.rectifications, self.events = [], [], []
+
+    def _due(self, opened: datetime) -> datetime:
+        day = opened.astimezone(calendar.SHANGHAI).date()
+        if day not in self.due_cache:
+            self.due_cache[day] = calendar.working_days_later(opened, self.rectification_days)
+        return self.due_cache[day]
+
+    def _person(self, org_ids: Sequence[int | None], role: str) -> int | None:
+        for org_id in org_ids:
+            people = self.staff.get((org_id, role)) if org_id else None  # type: ignore[arg-type]
+            if people:
+                return self.rng.choice(people)
+        return None
+
+    def _event(
+        self,
+        next_event: int,
+        request: dict[str, Any],
+        kind: str,
+        moment: datetime,
+        actor: int | None,
+        details: dict[str, Any],
+        *,
+        text: str = "",
+        internal: bool = False,
+    ) -> int:
+        # The request was resolved until it closed, and the event leaves its state as it was.
+        closed_at = request["closed_at"]
+        state = State.CLOSED if closed_at is not None and moment >= closed_at else State.RESOLVED
+        self.events.append(
+            [
+                next_event,
+                kind,
+                moment,
+                state,
+                state,
+                request["tier"],
+                text,
+                internal,
+                actor,
+                request["id"],
+                json.dumps(details, ensure_ascii=False),
+            ]
+        )
+        return next_event + 1
+
+    def resolution(self, request: dict[str, Any], resolution_id: int, chain: _Chain, next_event: int) -> int:
+        """The rating of the request's resolution (event `resolution_id`); returns the next free
+        event id."""
+        rng, now = self.rng, self.now
+        resolved_at: datetime = request["resolved_at"]
+        default_at = resolved_at + self.default_after
+        tier = request["tier"]
+        rating_id = self.next_rating
+        self.next_rating += 1
+        score = rated_by = rated_at = None
+        source = comment = ""
+        # Most answers are rated within the week, the rest default once the week is out (closed
+        # requests resolved long ago); this week's resolutions may still be waiting.
+        rated = rng.random() < (0.89 if default_at <= now else 0.45)
+        if rated:
+            rated_at = resolved_at + (min(default_at, now) - resolved_at) * rng.uniform(0.02, 0.9)
+            if chain.raters and (not chain.liaisons or rng.random() < 0.94):
+                source, rated_by = Source.ENTERPRISE, rng.choice(chain.raters)
+            elif chain.liaisons:
+                source, rated_by = Source.LIAISON, rng.choice(chain.liaisons)
+            else:
+                rated = False
+        if rated:
+            score = rng.choices(_SCORES, _SCORE_WEIGHTS)[0]
+            if score <= BAD_REVIEW_MAX or rng.random() < 0.3:
+                comment = rng.choice(_COMMENTS[score])
+            next_event = self._event(
+                next_event,
+                request,
+                EventKind.RATED,
+                rated_at,  # type: ignore[arg-type]
+                rated_by,
+                {"score": score, "comment": comment, "source": source},
+                text=comment,
+            )
+        elif default_at <= now:
+            score, source, rated_at = 5, Source.DEFAULT, default_at + _SCAN_LAG
+            next_event = self._event(
+                next_event, request, EventKind.RATING_DEFAULTED, rated_at, None, {"days": self.default_days}
+            )
+        authority, department = self._owner(request)
+        row = [
+            rating_id,
+            request["id"],
+            resolution_id,
+            tier,
+            authority,
+            department,
+            None,  # the seed's resolutions name nobody, like their events
+            resolved_at,
+            default_at,
+            None,
+            score,
+            comment,
+            source,
+            rated_by,
+            rated_at,
+            False,
+        ]
+        self.ratings.append(row)
+        if score is not None and score <= BAD_REVIEW_MAX and rated_at is not None:
+            set_aside, next_event = self._rectification(
+                request, rating_id, score, rated_at, rated_by, source, next_event
+            )
+            row[-1] = set_aside
+        return next_event
+
+    def _rectification(
+        self,
+        request: dict[str, Any],
+        rating_id: int,
+        score: int,
+        opened: datetime,
+        rater: int | None,
+        source: str,
+        next_event: int,
+    ) -> tuple[bool, int]:
+        """A bad review's rectification: mostly rectified on time, some late, some still open
+        (breached once past due), about a fifth appealed (upheld or set aside). Returns whether
+        the review was set aside, and the next free event id."""
+        rng, now = self.rng, self.now
+        tier = request["tier"]
+        authority, department = self._owner(request)
+        owners = [department, authority]
+        due = self._due(opened)
+        rect_id = self.next_rectification
+        self.next_rectification += 1
+        values: dict[str, Any] = dict.fromkeys(_RECTIFICATION, None)
+        values.update(
+            id=rect_id,
+            rating_id=rating_id,
+            request_id=request["id"],
+            tier=tier,
+            authority_id=authority,
+            department_id=department,
+            state=RectificationState.OPEN,
+            opened_at=opened,
+            due_at=due,
+            action_taken="",
+            follow_up_method="",
+            follow_up_notes="",
+            appeal_reason="",
+            decision="",
+            decision_reason="",
+            fix_comment="",
+        )
+
+        def event(kind: str, moment: datetime, actor: int | None, details: dict[str, Any], **kw: Any) -> None:
+            nonlocal next_event
+            next_event = self._event(next_event, request, kind, moment, actor, details, **kw)
+
+        event(
+            EventKind.RECTIFICATION_OPENED,
+            opened,
+            None,
+            {
+                "score": score,
+                "due": due.isoformat(),
+                "unit": self.names.get(department or authority, {"en": "", "zh": ""}),  # type: ignore[arg-type]
+                "rectification": rect_id,
+            },
+        )
+        span = due - opened
+        start = opened  # from when the owner works on it (after an appeal upheld)
+        # An appeal needs a supervisor of the owner to decide it, other than who appealed: about
+        # half the owners have one (not every park does), so a third of theirs make a fifth.
+        appellant = self._person(owners, Role.OFFICER) or self._person(owners, Role.LIAISON)
+        supervisor = self._person(owners, Role.SUPERVISOR)
+        if rng.random() < 0.35 and appellant is not None and supervisor is not None:
+            appealed_at = opened + span * rng.uniform(0.05, 0.3)
+            decided_at = appealed_at + span * rng.uniform(0.05, 0.3)
+            if appealed_at > now:
+                return False, self._store(values, next_event)
+            reason = "The review rates another matter than the one asked."
+            values.update(
+                state=RectificationState.APPEALED,
+                appeal_reason=reason,
+                appealed_at=appealed_at,
+                appealed_by_id=appellant,
+            )
+            event(
+                EventKind.APPEALED,
+                appealed_at,
+                appellant,
+                {"rectification": rect_id},
+                text=reason,
+                internal=True,
+            )
+            if decided_at > now:
+                return False, self._store(values, next_event)
+            upheld = rng.random() < 0.45
+            decision = AppealDecision.UPHELD if upheld else AppealDecision.SET_ASIDE
+            why = (
+                "The answer left the enterprise without a way forward: rectify."
+                if upheld
+                else "The review is about another matter: set aside."
+            )
+            values.update(
+                state=RectificationState.OPEN if upheld else RectificationState.SET_ASIDE,
+                decision=decision,
+                decision_reason=why,
+                decided_at=decided_at,
+                decided_by_id=supervisor,
+            )
+            event(
+                EventKind.APPEAL_DECIDED,
+                decided_at,
+                supervisor,
+                {"rectification": rect_id, "decision": decision, "reason": why},
+                text=why,
+                internal=True,
+            )
+            if not upheld:
+                return True, self._store(values, next_event)
+            start = decided_at
+        outcome = rng.random()
+        if outcome < 0.82:
+            rectified_at = start + (due - start) * rng.uniform(0.1, 0.95)
+        elif outcome < 0.92:
+            rectified_at = due + timedelta(hours=rng.uniform(2, 120))
+        else:
+            rectified_at = None  # still open
+        if rectified_at is not None and rectified_at > now:
+            rectified_at = None
+        breached_at = due + _SCAN_LAG
+        if breached_at <= now and (rectified_at is None or rectified_at > due):
+            values["breached_at"] = breached_at
+            event(
+                EventKind.RECTIFICATION_BREACHED,
+                breached_at,
+                None,
+                {"due": due.isoformat(), "rectification": rect_id},
+                internal=True,
+            )
+        if rectified_at is None:
+            return False, self._store(values, next_event)
+        rectified_at = max(rectified_at, breached_at) if values["breached_at"] else rectified_at
+        if rectified_at > now:
+            return False, self._store(values, next_event)
+        actor = appellant or supervisor
+        followed_up = max(start, rectified_at - timedelta(hours=rng.uniform(1, 24)))
+        method = rng.choice(self.methods)
+        action = "We explained the answer in writing with the rules it rests on, and met the enterprise."
+        notes = "The enterprise said the question is now answered."
+        values.update(
+            state=RectificationState.RECTIFIED,
+            action_taken=action,
+            followed_up_at=followed_up,
+            follow_up_method=method,
+            follow_up_notes=notes,
+            rectified_at=rectified_at,
+            rectified_by_id=actor,
+        )
+        event(
+            EventKind.RECTIFIED,
+            rectified_at,
+            actor,
+            {
+                "rectification": rect_id,
+                "action": action,
+                "followed_up_at": followed_up.isoformat(),
+                "method": method,
+                "notes": notes,
+            },
+            text=action,
+        )
+        fix_at = rectified_at + timedelta(hours=rng.uniform(1, 72))
+        if rater is not None and fix_at <= now and rng.random() < 0.6:
+            fix_score = rng.choices([5, 4, 3, 2], [40, 40, 15, 5])[0]
+            values.update(fix_score=fix_score, fix_rated_at=fix_at, fix_rated_by_id=rater)
+            event(
+                EventKind.FIX_RATED,
+                fix_at,
+                rater,
+                {"rectification": rect_id, "score": fix_score, "comment": "", "source": source},
+            )
+        return False, self._store(values, next_event)
+
+    @staticmethod
+    def _owner(request: dict[str, Any]) -> tuple[int, int | None]:
+        tier = request["tier"]
+        authority = request["park_id"] if tier == "park" else request[f"{tier}_id"]
+        return authority, request["department_id"]
+
+    def _store(self, values: dict[str, Any], next_event: int) -> int:
+        self.rectifications.append([values[column] for column in _RECTIFICATION])
+        return next_event
+
+
 def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | None = None) -> int:
     """Insert `count` synthetic requests with their events and visits. Returns how many."""
     chains = _chains()
@@ -259,6 +707,8 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
     key_projects = {
         kp.enterprise_id: kp.pk for kp in KeyProject.objects.filter(status=KeyProject.Status.ACTIVE)
     }
+    # Read once: the enums build these lists anew on every access.
+    category_values, product_type_values = list(Category.values), list(ProductType.values)
     state_choices = [s for s, _w, _o in _STATES]
     state_weights = [w for _s, w, _o in _STATES]
     open_states = {s for s, _w, o in _STATES if o}
@@ -266,6 +716,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
     next_request = (ServiceRequest.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     next_event = (RequestEvent.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     next_visit = (TierVisit.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    satisfaction = _Satisfaction(seed, now)
 
     done = 0
     with _indexes_deferred(count):
@@ -299,8 +750,8 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                 next_request += 1
                 title, category = rng.choice(_TITLES)
                 if rng.random() < 0.3:
-                    category = rng.choice(Category.values)
-                product_type = rng.choice(ProductType.values)
+                    category = rng.choice(category_values)
+                product_type = rng.choice(product_type_values)
                 key_project = key_projects.get(chain.enterprise) if rng.random() < 0.3 else None
                 green = key_project is not None
                 creator = rng.choice(chain.creators)
@@ -342,6 +793,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                 dept_of = {t: chain.departments[(t, category)] for t in TIER_ORDER[: top + 1]}
                 feedback_due = None
                 resolved_at = closed_at = None
+                resolution_event = None
                 resolution = ""
                 final_state = state
                 if state != State.DRAFT:
@@ -455,6 +907,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                     elif state in (State.RESOLVED, State.CLOSED):
                         resolved_at = moment
                         resolution = "Answered: see the guidance referenced in the reply."
+                        resolution_event = next_event
                         events.append(
                             [
                                 next_event,
@@ -538,6 +991,8 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         "provincial_id": chain.ids["provincial"],
                     }
                 )
+                if resolution_event is not None:
+                    next_event = satisfaction.resolution(requests[-1], resolution_event, chain, next_event)
             request_columns = [f.attname for f in _written_fields(ServiceRequest)]
             with transaction.atomic():
                 _insert(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
@@ -586,10 +1041,11 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         ],
                     ),
                 )
+                satisfaction.flush()
             done += size
             if progress:
                 progress(done)
-    _reset_sequences([ServiceRequest, RequestEvent, TierVisit])
+    _reset_sequences([ServiceRequest, RequestEvent, TierVisit, Rating, Rectification])
     return done
 
 

@@ -203,6 +203,18 @@ def feedback_deadline(received_at: datetime, *, green_channel: bool) -> datetime
     return _at(_next_workday(cal, received_day, include=False), end_of_business())
 
 
+def working_days_later(start: datetime, days: int) -> datetime:
+    """End of business of the `days`-th working day after the day of `start` (a rectification
+    opened on Monday with 5 working days is due the next Monday at 18:00; holidays and make-up
+    working days as the official calendar has them)."""
+    local = _local(start)
+    cal = Calendar(local.date(), local.date() + timedelta(_MAX_SCAN_DAYS * 2 + days * 3))
+    day = local.date()
+    for _ in range(days):
+        day = _next_workday(cal, day, include=False)
+    return _at(day, end_of_business())
+
+
 def working_seconds_between(start: datetime, end: datetime) -> int:
     """Seconds of business hours (working days, start to end of business) between two moments."""
     if end <= start:

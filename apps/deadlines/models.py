@@ -150,6 +150,16 @@ class DeadlinePolicy(models.Model):
     )
     reopen_within_days = models.PositiveSmallIntegerField(_("reopen within (days)"))
     auto_close_after_days = models.PositiveSmallIntegerField(_("close resolved requests after (days)"))
+    rating_default_after_days = models.PositiveSmallIntegerField(
+        _("rate as satisfied after (days)"),
+        default=7,
+        help_text=_("A resolution its enterprise has not rated by then counts as 5, shown as a default."),
+    )
+    rectification_working_days = models.PositiveSmallIntegerField(
+        _("rectification due after (working days)"),
+        default=5,
+        help_text=_("A bad review (1 or 2) opens a rectification due this many working days later."),
+    )
 
     class Meta:
         verbose_name = _("deadline policy")
@@ -173,6 +183,8 @@ class DeadlinePolicy(models.Model):
             reminder_working_hours=Decimal(str(settings.PORTAL["REMINDER_WORKING_HOURS"])),
             reopen_within_days=settings.PORTAL["REOPEN_WITHIN_DAYS"],
             auto_close_after_days=settings.PORTAL["AUTO_CLOSE_AFTER_DAYS"],
+            rating_default_after_days=settings.PORTAL["RATING_DEFAULT_AFTER_DAYS"],
+            rectification_working_days=settings.PORTAL["RECTIFICATION_WORKING_DAYS"],
         )
 
     def clean(self) -> None:
@@ -184,3 +196,11 @@ class DeadlinePolicy(models.Model):
             raise ValidationError({"green_channel_cutoff": _("Choose a time within business hours.")})
         if not (self.start_of_business <= self.green_channel_late_due <= self.end_of_business):
             raise ValidationError({"green_channel_late_due": _("Choose a time within business hours.")})
+        if self.rectification_working_days < 1:
+            raise ValidationError(
+                {"rectification_working_days": _("Give a rectification at least one working day.")}
+            )
+        if self.rating_default_after_days < 1:
+            raise ValidationError(
+                {"rating_default_after_days": _("Give the enterprise at least one day to rate.")}
+            )

@@ -1,5 +1,6 @@
 """The periodic job: reminders before deadlines, one breach per missed deadline, auto-close of
-resolved requests, and the emails the outbox still owes.
+resolved requests, default ratings of resolutions left unrated, one breach per rectification
+past its deadline, and the emails the outbox still owes.
 
 Each piece claims its rows with a conditional update (`… WHERE reminded_at IS NULL`), so the
 job does nothing twice, whether it runs again for the same moment or in two workers at once.
@@ -18,6 +19,8 @@ from apps.casework import actions
 from apps.casework.errors import DomainError
 from apps.casework.models import ServiceRequest, State
 from apps.notifications import services as notifications
+from apps.satisfaction import actions as satisfaction
+from apps.satisfaction.models import Rating, Rectification, RectificationState
 
 from . import calendar
 from .models import TierVisit
@@ -32,12 +35,19 @@ class ScanReport:
     breaches: int = 0
     closed: int = 0
     emails: int = 0
+    ratings_defaulted: int = 0
+    rectifications_breached: int = 0
 
     def __str__(self) -> str:
         return (
             f"reminders sent: {self.reminders}, breaches recorded: {self.breaches}, "
-            f"requests closed: {self.closed}, queued emails sent: {self.emails}"
+            f"requests closed: {self.closed}, queued emails sent: {self.emails}, "
+            f"ratings defaulted: {self.ratings_defaulted}, "
+            f"rectifications breached: {self.rectifications_breached}"
         )
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
 
 
 def _awaiting() -> dict[str, object]:
@@ -84,13 +94,31 @@ def close_resolved(now: datetime) -> int:
     return closed
 
 
+def default_ratings(now: datetime) -> int:
+    """Resolutions left unrated past the policy's days count as 5 (`source: default`)."""
+    waiting = Rating.objects.filter(score__isnull=True, reopened_at__isnull=True, default_at__lte=now)
+    return sum(
+        satisfaction.default_rating(rating, now=now) for rating in waiting.select_related("request")[:BATCH]
+    )
+
+
+def record_rectification_breaches(now: datetime) -> int:
+    late = Rectification.objects.filter(
+        state=RectificationState.OPEN, breached_at__isnull=True, due_at__lte=now
+    ).select_related("request", "rating")
+    return sum(satisfaction.record_rectification_breach(item, now=now) for item in late[:BATCH])
+
+
 def scan(now: datetime) -> ScanReport:
     report = ScanReport(
         reminders=send_reminders(now),
         breaches=record_breaches(now),
+        # Defaults before closing: a request closed in this same scan is still rated.
+        ratings_defaulted=default_ratings(now),
         closed=close_resolved(now),
+        rectifications_breached=record_rectification_breaches(now),
         emails=notifications.retry_outbox(now),
     )
-    if report.reminders or report.breaches or report.closed or report.emails:
+    if report:
         logger.info("Deadline scan at %s: %s", now.isoformat(), report)
     return report

@@ -36,6 +36,9 @@ REMINDER = "reminder"
 # A breach told to the tier above before the request has reached it: its supervisors see the
 # lower tiers' work as figures only, so the alert names the tier and the unit, not the request.
 BREACH_BELOW = "deadline_breached_below"
+# Told to the enterprise when its request is resolved: the notification asks for the rating and
+# links straight to it.
+RATE_REQUEST = "rate_request"
 MAX_EMAIL_ATTEMPTS = 5
 
 
@@ -71,6 +74,14 @@ TEXTS: dict[str, Any] = {
         "Deadline missed: feedback on %(reference)s “%(title)s” at the %(tier)s tier was due "
         "%(due)s and has not been given."
     ),
+    RATE_REQUEST: _("%(reference)s was resolved: %(snippet)s — How was the answer? Rate it."),
+    EventKind.RATED: _("The answer on %(reference)s was rated %(snippet)s"),
+    EventKind.RECTIFICATION_OPENED: _("Bad review on %(reference)s “%(title)s”: %(snippet)s"),
+    EventKind.RECTIFIED: _("%(actor)s recorded the rectification of %(reference)s: %(snippet)s"),
+    EventKind.APPEALED: _("%(actor)s appealed against the bad review of %(reference)s: %(snippet)s"),
+    EventKind.APPEAL_DECIDED: _("%(actor)s decided the appeal on %(reference)s: %(snippet)s"),
+    EventKind.FIX_RATED: _("%(snippet)s (%(reference)s)"),
+    EventKind.RECTIFICATION_BREACHED: _("Rectification overdue on %(reference)s “%(title)s”: %(snippet)s"),
     REMINDER: _("Due soon: feedback on %(reference)s “%(title)s” at the %(tier)s tier is due %(due)s."),
     NEW_WORK: _("New in your queue: %(reference)s “%(title)s”."),
     BREACH_BELOW: _(
@@ -92,6 +103,7 @@ FILES_ATTACHED = _("Files attached: %(files)s.")
 KIND_LABELS: dict[str, Any] = {
     **dict(EventKind.choices),
     NEW_WORK: _("New in your queue"),
+    RATE_REQUEST: _("Rate the answer"),
     REMINDER: _("Deadline reminder"),
     BREACH_BELOW: _("Deadline missed at a tier below"),
     watching.WATCHED: _("A request you follow"),
@@ -104,6 +116,10 @@ URGENT, WARNING, INFO = "urgent", "warning", "info"
 SEVERITIES: dict[str, str] = {
     EventKind.DEADLINE_BREACHED: URGENT,
     BREACH_BELOW: URGENT,
+    EventKind.RECTIFICATION_BREACHED: URGENT,
+    EventKind.RECTIFICATION_OPENED: WARNING,
+    EventKind.APPEALED: WARNING,
+    RATE_REQUEST: WARNING,
     REMINDER: WARNING,
     EventKind.INFO_REQUESTED: WARNING,
 }
@@ -178,6 +194,57 @@ def _enterprise_staff_ids(user_ids: Iterable[int]) -> set[int]:
     return set(User.objects.filter(pk__in=list(user_ids), role=Role.ENTERPRISE).values_list("pk", flat=True))
 
 
+# 好差评: who hears of a rating and of what a bad review sets going (apps/satisfaction).
+_SATISFACTION_KINDS = {
+    EventKind.RATED,
+    EventKind.RECTIFICATION_OPENED,
+    EventKind.RECTIFIED,
+    EventKind.APPEALED,
+    EventKind.APPEAL_DECIDED,
+    EventKind.FIX_RATED,
+    EventKind.RECTIFICATION_BREACHED,
+}
+
+
+def _owners(authority_id: int, department_id: int | None, *roles: str) -> set[int]:
+    """Staff of the organisation whose answer was rated: the park, or the authority and its
+    department."""
+    return _active(Q(organization_id__in=[o for o in (authority_id, department_id) if o], role__in=roles))
+
+
+def _satisfaction_recipients(event: RequestEvent, found: dict[int, str]) -> None:
+    from apps.satisfaction.models import Rating, Rectification
+
+    details = event.details or {}
+    if event.kind == EventKind.RATED:
+        rating = Rating.objects.filter(resolution__request=event.request_id).order_by("-resolved_at").first()
+        if rating is not None and rating.resolved_by_id:
+            found.setdefault(rating.resolved_by_id, event.kind)
+        return
+    rectification = Rectification.objects.filter(pk=details.get("rectification", 0)).first()
+    if rectification is None:
+        return
+    staff: set[int | None] = set(
+        _owners(rectification.authority_id, rectification.department_id, Role.LIAISON, Role.OFFICER)
+    )
+    supervisors: set[int | None] = set(
+        _owners(rectification.authority_id, rectification.department_id, Role.SUPERVISOR)
+    )
+    if rectification.rating.resolved_by_id:
+        staff.add(rectification.rating.resolved_by_id)
+    by_kind: dict[str, set[int | None]] = {
+        EventKind.RECTIFICATION_OPENED: staff | supervisors,
+        EventKind.RECTIFIED: supervisors,
+        EventKind.APPEALED: supervisors,
+        EventKind.APPEAL_DECIDED: staff | {rectification.appealed_by_id},
+        EventKind.FIX_RATED: staff | supervisors,
+        EventKind.RECTIFICATION_BREACHED: staff | supervisors,
+    }
+    for user_id in by_kind[event.kind]:
+        if user_id is not None:
+            found.setdefault(user_id, event.kind)
+
+
 def recipients_for_event(event: RequestEvent) -> dict[int, str]:
     """recipient id → notification kind, for one timeline event."""
     service_request = event.request
@@ -185,7 +252,7 @@ def recipients_for_event(event: RequestEvent) -> dict[int, str]:
     found: dict[int, str] = {}
     if not event.internal and event.kind not in (EventKind.CREATED, EventKind.CLAIMED):
         for user_id in filers:
-            found[user_id] = event.kind
+            found[user_id] = RATE_REQUEST if event.kind == EventKind.RESOLVED else event.kind
     if event.kind in _ARRIVALS:
         for user_id in tier_staff(service_request):
             found[user_id] = NEW_WORK
@@ -195,6 +262,8 @@ def recipients_for_event(event: RequestEvent) -> dict[int, str]:
                 found.setdefault(user_id, event.kind)
     elif event.kind == EventKind.ASSIGNED and service_request.assignee_id:
         found[service_request.assignee_id] = event.kind
+    elif event.kind in _SATISFACTION_KINDS:
+        _satisfaction_recipients(event, found)
     elif event.kind == EventKind.DEADLINE_BREACHED:
         for user_id in tier_staff(service_request) | tier_supervisors(service_request, event.tier):
             found[user_id] = event.kind
@@ -383,11 +452,25 @@ def link(notification: Notification) -> str:
     """The address the email points to: the request's page, or the notification centre for an
     alert that names no request. Built on `PORTAL_BASE_URL`, since a worker has no web request
     to take the host from."""
-    if notification.request_id:
-        path = reverse("request-detail", kwargs={"pk": notification.request_id})
-    else:
-        path = reverse("notifications")
-    return settings.PORTAL_BASE_URL + path
+    return settings.PORTAL_BASE_URL + path(notification)
+
+
+# Where on the request's page a notification leads: the rating form, the rectification.
+_ANCHORS: dict[str, str] = {
+    RATE_REQUEST: "rate",
+    EventKind.RECTIFIED: "rectification",
+    **{kind: "rectification" for kind in _SATISFACTION_KINDS if kind != EventKind.RATED},
+}
+
+
+def path(notification: Notification) -> str:
+    """The page a notification opens: its request's (at the part it is about), or the
+    notification centre for an alert that names no request."""
+    if not notification.request_id:
+        return reverse("notifications")
+    page = reverse("request-detail", kwargs={"pk": notification.request_id})
+    anchor = _ANCHORS.get(notification.kind)
+    return f"{page}#{anchor}" if anchor else page
 
 
 def compose_email(notification: Notification, language: str) -> tuple[str, str]:

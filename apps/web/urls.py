@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account, bulk, find, reply_templates, saved_views, views
+from . import account, bulk, figures, find, reply_templates, satisfaction, saved_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("home/views/", saved_views.save, name="view-save"),
     path("home/views/<int:pk>/delete/", saved_views.delete, name="view-delete"),
     path("find/", find.find, name="find"),
+    path("figures/report/", figures.monthly_report, name="figures-report"),
     path("requests/", views.request_list, name="request-list"),
     path("requests/new/", views.new_request, name="request-new"),
     path("requests/bulk/", bulk.bulk_act, name="request-bulk"),
@@ -23,6 +24,12 @@ urlpatterns = [
     path("requests/<int:pk>/act/<slug:name>/", views.act, name="request-act"),
     path("requests/<int:pk>/messages/", views.post_message, name="request-message"),
     path("requests/<int:pk>/watch/", find.watch, name="request-watch"),
+    path("requests/<int:pk>/rate/", satisfaction.rate, name="request-rate"),
+    path(
+        "requests/<int:pk>/rectifications/<int:rectification_id>/<slug:name>/",
+        satisfaction.rectification_act,
+        name="rectification-act",
+    ),
     path("requests/<int:pk>/attachments/", views.upload, name="request-upload"),
     path("requests/<int:pk>/attachments/<int:attachment_id>/", views.download, name="request-download"),
     path("desk/templates/", reply_templates.template_list, name="reply-templates"),

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Window
+from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -45,9 +45,10 @@ from apps.organizations.selectors import visible_key_projects
 from apps.stats import figures
 
 from . import bulk as bulk_page
+from . import figures as figures_page
 from . import flash, forms, reply_templates
+from . import satisfaction as satisfaction_page
 from . import saved_views as desk_views
-from .charts import bar_chart, trend_chart
 
 PAGE_SIZE = 25
 
@@ -157,8 +158,15 @@ def enterprise_home(request: HttpRequest) -> HttpResponse:
             )
     # The requests that wait on the enterprise come first.
     open_requests.sort(key=lambda r: not hasattr(r, "ask"))
-    finished = list(mine.exclude(state__in=OPEN_STATES)[:20])
-    return render(request, "web/home_enterprise.html", {"open_requests": open_requests, "finished": finished})
+    # Answered and waiting for the enterprise's rating: a card each, "Rate the answer".
+    to_rate = satisfaction_page.awaiting_rating(mine.values("pk"))
+    waiting_rating = {rating.request_id for rating in to_rate}
+    finished = [r for r in mine.exclude(state__in=OPEN_STATES)[:20] if r.pk not in waiting_rating]
+    return render(
+        request,
+        "web/home_enterprise.html",
+        {"open_requests": open_requests, "finished": finished, "to_rate": to_rate},
+    )
 
 
 def _latest_asks(request_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -199,13 +207,14 @@ def liaison_home(request: HttpRequest) -> HttpResponse:
     context.update(
         counts={
             "waiting": park_review.count(),
-            "overdue": park_review.filter(feedback_due_at__lt=timezone.now()).count(),
+            "overdue": park_review.filter(queues.overdue(timezone.now())).count(),
             "info": visible.filter(state=State.INFO_REQUESTED, tier=Tier.PARK).count(),
         },
         enterprises=Organization.objects.filter(
             parent_id=user.organization_id, kind=OrgKind.ENTERPRISE
         ).order_by("name"),
         key_projects=KeyProject.objects.filter(park_id=user.organization_id).select_related("enterprise"),
+        **satisfaction_page.home_panel(user),
     )
     return _partial_or_page(request, "web/home_liaison.html", context)
 
@@ -240,6 +249,7 @@ def officer_home(request: HttpRequest) -> HttpResponse:
         open_label=_("Waiting at your tier"),
         moved_on=moved_on[:MOVED_ON_SHOWN],
         moved_on_count=moved_on.count(),
+        **satisfaction_page.home_panel(user),
     )
     return _partial_or_page(request, "web/home_officer.html", context)
 
@@ -249,37 +259,11 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
     views = desk_views.opened(request)
     context = _queue(request, default_states=REVIEW_STATES, given=views.params)
     context.update(desk_views.context(request, views))
-    report = figures.service_figures(user)
-    # Counts over the whole jurisdiction, lower tiers included: figures, never the requests.
-    open_here = selectors.overseen_requests(user).filter(state__in=REVIEW_STATES)
-    by_unit: list[dict[str, Any]] = _rows(
-        open_here.values("tier", "department_id", "park_id")
-        .annotate(
-            total=Count("id"),
-            overdue=Count("id", filter=Q(feedback_due_at__lt=timezone.now())),
-            waiting_unassigned=Count("id", filter=Q(assignee__isnull=True)),
-        )
-        .order_by("tier", "department_id", "park_id")
-    )
-    # At the park tier the park answers; above it, the department the request was routed to.
-    unit_ids = {row["department_id"] or row["park_id"] for row in by_unit}
-    names = {o.pk: o.display_name for o in Organization.objects.filter(pk__in=unit_ids)}
-    for row in by_unit:
-        row["unit_name"] = names.get(row["department_id"] if row["tier"] != Tier.PARK else row["park_id"], "")
-    context.update(
-        report=report,
-        by_unit=by_unit,
-        share_chart=bar_chart(
-            [(f.organization or f.tier, f.on_time_share) for f in report.units if f.due],
-            as_percent=True,
-            title=_("On-time feedback share by department"),
-        ),
-        breach_chart=bar_chart(
-            [(f.organization or f.tier, f.breaches) for f in report.units],
-            title=_("Missed deadlines by department"),
-        ),
-        trend=trend_chart(report.weeks, title=_("Requests received and on-time share by week")),
-    )
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue":
+        return _partial_or_page(request, "web/home_supervisor.html", context)  # the queue alone
+    by_unit = figures.open_by_unit(user)
+    context.update(by_unit=by_unit, **figures_page.supervisor_context(user, request.GET))
+    context.update(satisfaction_page.home_panel(user))
     return _partial_or_page(request, "web/home_supervisor.html", context)
 
 
@@ -412,6 +396,8 @@ def _detail_context(
             if "reopen" in available and service_request.resolved_at
             else None
         ),
+        # The Rating and Rectification cards, with any of their forms that came back refused.
+        **satisfaction_page.detail_context(request, service_request, forms_in_error.get("satisfaction", {})),
     }
 
 
@@ -467,8 +453,8 @@ def _what_changed(user: User, service_request: ServiceRequest) -> str:
     if event is None:
         return _("While you were writing, someone else changed this request.") + " " + kept
     who = event.actor_name
-    if event.actor is not None and event.actor.role:
-        who = _("%(name)s (%(role)s)") % {"name": who, "role": Role(event.actor.role).label.lower()}
+    if event.shown_actor is not None and event.shown_actor.role:
+        who = _("%(name)s (%(role)s)") % {"name": who, "role": Role(event.shown_actor.role).label.lower()}
     what = str(_CHANGES[event.kind]) % {
         "tier": Tier(event.tier).label.lower() if event.tier else "",
         "person": event.text,
@@ -660,9 +646,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
         notification = notifications.mark_read(_user(request), notification_id)
     except NotVisible:
         raise Http404 from None
-    if notification.request_id:
-        return redirect("request-detail", pk=notification.request_id)
-    return redirect("notifications")
+    return redirect(notifications.path(notification))
 
 
 @login_required
@@ -672,9 +656,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
         notification = notifications.mark_read(_user(request), notification_id)
     except NotVisible:
         raise Http404 from None
-    if notification.request_id:
-        return redirect("request-detail", pk=notification.request_id)
-    return redirect("notifications")
+    return redirect(notifications.path(notification))
 
 
 @login_required

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.guidance",
     "apps.stats",
     "apps.desk",
+    "apps.satisfaction",
     "apps.web",
     # After auditlog: replaces its admin with a read-only one.
     "apps.audit",
@@ -226,6 +227,13 @@ PORTAL: dict[str, Any] = {
     "REMINDER_WORKING_HOURS": 2,
     "REOPEN_WITHIN_DAYS": 30,
     "AUTO_CLOSE_AFTER_DAYS": 7,
+    # 好差评: a resolution left unrated this many days counts as 5 ("default"); a bad review's
+    # rectification is due this many working days after it opened.
+    "RATING_DEFAULT_AFTER_DAYS": 7,
+    "RECTIFICATION_WORKING_DAYS": 5,
+    # What the service figures are read against where an organisation has no target of its own.
+    "TARGET_ON_TIME_PERCENT": 95,
+    "TARGET_SATISFACTION_PERCENT": 90,
     # Lists count exactly up to this many rows; larger scopes show a count up to this old.
     "LIST_COUNT_EXACT_UP_TO": int(os.environ.get("PORTAL_LIST_COUNT_EXACT_UP_TO", 10_000)),
     "LIST_COUNT_CACHE_SECONDS": 300,
@@ -302,9 +310,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No call to the public validator from the docs page (closed networks; CSP img-src 'self').
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Requests and rectifications both have a `state`: each enum by its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "apps.casework.models.State",
+        "RectificationStateEnum": "apps.satisfaction.models.RectificationState",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.api.schema.document_error_responses",
+        "apps.api.schema.document_empty_filters",
     ],
 }
 
