@@ -212,6 +212,10 @@ class ServiceRequest(FSMModelMixin, models.Model):
                 name="req_waiting",
                 condition=models.Q(feedback_due_at__isnull=False),
             ),
+            # The scan's auto-close: only resolved requests, by when they were resolved.
+            models.Index(
+                fields=["resolved_at"], name="req_resolved_to_close", condition=models.Q(state="resolved")
+            ),
             # Per scope: lists filtered by state, or by state and category, and their counts read
             # one range of an index; the work order reads the requests waiting for feedback,
             # overdue and green channel first, from a small index over just those

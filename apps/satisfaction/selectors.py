@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.casework.errors import NotVisible
@@ -46,11 +46,18 @@ def work_list(user: User) -> QuerySet[Rectification]:
     """What the list shows: for the staff of a park, an authority or a department, the
     rectifications their organisation owns (among those they may see); for enterprise staff and
     admins, every one they may see."""
-    found = visible_rectifications(user)
     if user.is_superuser or user.role not in _OWNING_ROLES:
-        return found
+        return visible_rectifications(user)
     org = user.organization_id
-    return found.filter(Q(authority_id=org) | Q(department_id=org))
+    # The organisation's own first (a handful, by index), each then checked against the one
+    # visibility rule row by row: `request IN (everything the user sees)` would read a whole
+    # scope's ids first (a district bureau's, 120 ms at a million).
+    owned = Rectification.objects.select_related(*_RECTIFICATION_RELATED).filter(
+        Q(authority_id=org) | Q(department_id=org)
+    )
+    return owned.filter(Exists(visible_requests(user).filter(pk=OuterRef("request_id")))).order_by(
+        "-opened_at", "-id"
+    )
 
 
 def request_rectifications(service_request: ServiceRequest) -> QuerySet[Rectification]:
