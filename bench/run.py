@@ -455,6 +455,9 @@ def main() -> int:
         bulk_ms: list[float] = []
         bulk_size = 0
         for _ in range(3):
+            # A connection of its own: the liaison's above may have been closed by the server's
+            # keep-alive timeout while the other cases ran.
+            liaison = Client(args.port, tokens["liaison"])
             waiting = json.loads(liaison.call("GET", "/api/v1/requests/?state=park_review&page_size=100")[1])
             ids = [r["id"] for r in waiting["results"]]
             if not ids:
