@@ -36,6 +36,7 @@ from apps.organizations.models import Organization, Tier, User
 from apps.satisfaction import actions, rules, selectors
 from apps.satisfaction.actions import COMMENT_MAX_LENGTH
 from apps.satisfaction.models import (
+    UNFINISHED,
     AppealDecision,
     FollowUpMethod,
     Rating,
@@ -52,9 +53,6 @@ from .serializers import (
     UserSummarySerializer,
     WholeNumberField,
 )
-
-# A rectification still to be done (or decided), whose deadline counts.
-_UNFINISHED = (RectificationState.OPEN, RectificationState.APPEALED)
 
 
 def _caller(context: Mapping[str, Any]) -> User:
@@ -254,7 +252,7 @@ class RectificationSerializer(serializers.Serializer):
 
     def _time_left(self, rectification: Rectification) -> TimeLeft | None:
         """Worked out once per rectification shown (two fields read it)."""
-        if rectification.state not in _UNFINISHED:
+        if rectification.state not in UNFINISHED:
             return None
         cache: dict[int, TimeLeft] = self.__dict__.setdefault("_time_left_cache", {})
         if rectification.pk not in cache:
@@ -270,7 +268,7 @@ class RectificationSerializer(serializers.Serializer):
         return left.label if left else None
 
     def get_overdue(self, rectification: Rectification) -> bool:
-        return rectification.state in _UNFINISHED and rectification.due_at <= timezone.now()
+        return rectification.state in UNFINISHED and rectification.due_at <= timezone.now()
 
     @extend_schema_field(serializers.ChoiceField(choices=FollowUpMethod.choices, allow_null=True))
     def get_follow_up_method(self, rectification: Rectification) -> str | None:
@@ -376,7 +374,7 @@ class RectificationFilter(filters.FilterSet):
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        overdue = Q(state__in=_UNFINISHED, due_at__lte=timezone.now())
+        overdue = Q(state__in=UNFINISHED, due_at__lte=timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 

@@ -281,9 +281,8 @@ def _indexes_deferred(count: int) -> Iterator[None]:
             editor.execute("ANALYZE")
 
 
-# The columns of the satisfaction events, which also carry the `details` their words are
-# written from (apps/satisfaction/texts.py); the other events leave it to the database's '{}'.
-_DETAILED_EVENT = [
+# The columns of a seeded event.
+_EVENT = [
     "id",
     "kind",
     "created_at",
@@ -294,8 +293,10 @@ _DETAILED_EVENT = [
     "internal",
     "actor_id",
     "request_id",
-    "details",
 ]
+# The columns of the satisfaction events, which also carry the `details` their words are
+# written from (apps/satisfaction/texts.py); the other events leave it to the database's '{}'.
+_DETAILED_EVENT = [*_EVENT, "details"]
 _RATING = [
     "id",
     "request_id",
@@ -998,22 +999,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                 _insert(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
                 _insert(
                     RequestEvent,
-                    _ordered(
-                        RequestEvent,
-                        events,
-                        [
-                            "id",
-                            "kind",
-                            "created_at",
-                            "from_state",
-                            "to_state",
-                            "tier",
-                            "text",
-                            "internal",
-                            "actor_id",
-                            "request_id",
-                        ],
-                    ),
+                    _ordered(RequestEvent, events, _EVENT),
                 )
                 _insert(
                     TierVisit,

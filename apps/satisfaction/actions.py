@@ -34,7 +34,6 @@ from .models import (
 )
 
 COMMENT_MAX_LENGTH = 2000
-_RATED_STATES = (State.RESOLVED, State.CLOSED)
 
 
 def _refused(message: str, field: str) -> InvalidInput:
@@ -76,7 +75,7 @@ def rate(service_request: ServiceRequest, *, actor: User, score: Any, comment: A
             )
         )
     rating = ledger.current_rating(service_request)
-    if service_request.state not in _RATED_STATES or rating is None:
+    if service_request.state not in rules.RATED_STATES or rating is None:
         raise TransitionNotAllowed(
             _("Only a resolved request is rated; this one is %(state)s.")
             % {"state": State(service_request.state).label.lower()}

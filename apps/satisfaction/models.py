@@ -41,21 +41,11 @@ class Source(models.TextChoices):
 _RATING_FIGURES = ["tier", "score", "source", "set_aside", "reopened_at"]
 
 
-class Rating(models.Model):
-    """One resolution of a request and the enterprise's rating of it (empty until rated)."""
+class _ResolvingUnit(models.Model):
+    """Whose answer it is: the tier, its authority (park, district, municipal, provincial) and
+    the department there, when the request was resolved; the same keys as a tier visit's, which
+    the service figures group on."""
 
-    request = models.ForeignKey(
-        "casework.ServiceRequest", verbose_name=_("request"), on_delete=models.CASCADE, related_name="ratings"
-    )
-    resolution = models.OneToOneField(
-        "casework.RequestEvent",
-        verbose_name=_("resolution"),
-        on_delete=models.CASCADE,
-        related_name="rating",
-        help_text=_("The timeline event of the resolution this rates."),
-    )
-    # Whose answer it rates: the tier, its authority (park, district, municipal, provincial)
-    # and the department there, when the request was resolved.
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
     authority = models.ForeignKey(
         "organizations.Organization", verbose_name=_("authority"), on_delete=models.PROTECT, related_name="+"
@@ -67,6 +57,24 @@ class Rating(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Rating(_ResolvingUnit):
+    """One resolution of a request and the enterprise's rating of it (empty until rated)."""
+
+    request = models.ForeignKey(
+        "casework.ServiceRequest", verbose_name=_("request"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    resolution = models.OneToOneField(
+        "casework.RequestEvent",
+        verbose_name=_("resolution"),
+        on_delete=models.CASCADE,
+        related_name="rating",
+        help_text=_("The timeline event of the resolution this rates."),
     )
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -142,6 +150,10 @@ class RectificationState(models.TextChoices):
     SET_ASIDE = "set_aside", _("Review set aside")
 
 
+# A rectification still to be done, or its appeal to be decided: its deadline counts.
+UNFINISHED = (RectificationState.OPEN, RectificationState.APPEALED)
+
+
 class FollowUpMethod(models.TextChoices):
     PHONE = "phone", _("Phone call")
     VISIT = "visit", _("Visit")
@@ -157,7 +169,7 @@ class AppealDecision(models.TextChoices):
 _RECTIFICATION_FIGURES = ["tier", "state", "due_at", "rectified_at", "breached_at", "decision"]
 
 
-class Rectification(models.Model):
+class Rectification(_ResolvingUnit):
     """整改: what the organisation that resolved a request does about a bad review of it, due
     some working days after the review; or its appeal (申诉) against the review."""
 
@@ -169,18 +181,6 @@ class Rectification(models.Model):
         verbose_name=_("request"),
         on_delete=models.CASCADE,
         related_name="rectifications",
-    )
-    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
-    authority = models.ForeignKey(
-        "organizations.Organization", verbose_name=_("authority"), on_delete=models.PROTECT, related_name="+"
-    )
-    department = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("department"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
     )
     state = models.CharField(
         _("state"), max_length=16, choices=RectificationState.choices, default=RectificationState.OPEN

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from apps.casework.models import State
 from apps.organizations.models import Role
 
 from .models import Source
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from .models import Rectification
 
 _STAFF = (Role.LIAISON, Role.OFFICER, Role.SUPERVISOR)
+# A request's answer is rated while it stands: resolved, or closed after it.
+RATED_STATES = (State.RESOLVED, State.CLOSED)
 
 
 def rating_source(service_request: ServiceRequest, user: User) -> str | None:

@@ -23,12 +23,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.casework.errors import ConcurrentChange, DomainError, NotPermitted, TransitionNotAllowed
-from apps.casework.models import TEXT_MAX_LENGTH, ServiceRequest, State
+from apps.casework.models import TEXT_MAX_LENGTH, ServiceRequest
 from apps.deadlines.time_left import time_left
 from apps.organizations.models import Role, User
 from apps.satisfaction import actions, ledger, rules, selectors
 from apps.satisfaction.actions import COMMENT_MAX_LENGTH
 from apps.satisfaction.models import (
+    UNFINISHED,
     AppealDecision,
     FollowUpMethod,
     Rating,
@@ -41,9 +42,6 @@ from apps.satisfaction.texts import score_label
 
 from .forms import LimitedCharField
 
-# A rectification still to be done or decided: its deadline counts.
-UNFINISHED = (RectificationState.OPEN, RectificationState.APPEALED)
-_RATED_STATES = (State.RESOLVED, State.CLOSED)
 PANEL_SHOWN = 10
 
 
@@ -179,7 +177,7 @@ def _rating_card(user: User, service_request: ServiceRequest, sent: dict[str, An
         return None
     rating = Rating.objects.select_related("authority", "department", "rated_by").get(pk=current.pk)
     source = rules.rating_source(service_request, user)
-    may_rate = not rating.rated and source is not None and service_request.state in _RATED_STATES
+    may_rate = not rating.rated and source is not None and service_request.state in rules.RATED_STATES
     return {
         "rating": rating,
         "unit": (rating.department or rating.authority).display_name,
@@ -364,7 +362,7 @@ def awaiting_rating(requests: Any) -> list[Rating]:
             request__in=requests,
             score__isnull=True,
             reopened_at__isnull=True,
-            request__state__in=_RATED_STATES,
+            request__state__in=rules.RATED_STATES,
         )
         .select_related("request")
         .order_by("default_at", "id")[:20]
