@@ -9,7 +9,7 @@ export PORT
 # --route-coverage fails the run when a URL pattern was never requested (tests/route_coverage.py).
 PYTEST_ARGS ?= -n 2 --dist loadfile --route-coverage
 
-.PHONY: run test lint bench install migrate seed clean backup restore
+.PHONY: run test lint bench eval-assist install migrate seed clean backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: install lint
 # N requests (default 100,000): make bench BENCH_ARGS="--requests 1000000"
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The assistant measured on bench/assist/eval-set.json into bench/ASSIST.md; fails under the floors.
+eval-assist: install
+	$(PY) bench/assist/evaluate.py --check $(EVAL_ARGS)
 
 # One archive of the database and the uploads in var/backups/ (safe while the portal runs).
 backup: install

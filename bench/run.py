@@ -30,6 +30,22 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "RESULTS.md"
+# The new-request form's suggestions as people type (POST /api/v1/assist/), in both languages.
+ASSIST_QUESTIONS = [
+    {
+        "title": "临床试验伦理审查需要多久",
+        "description": "我们计划在园区医院开展二期临床试验，想了解伦理委员会审查的时间和材料。",
+    },
+    {
+        "title": "Import of reagents for R&D",
+        "description": "How do we clear customs for research reagents and samples?",
+    },
+    {"title": "第二类医疗器械注册检验", "description": "产品注册前的检验如何预约，需要准备哪些技术要求？"},
+    {
+        "title": "GMP inspection before launch",
+        "description": "When is the compliance inspection scheduled for a new line?",
+    },
+]
 PERSONAS = {
     "enterprise": "ent_pregene",
     "liaison": "liaison_sbip",
@@ -376,6 +392,12 @@ def main() -> int:
             if first_id:
                 cases["detail"] = [("GET", f"/api/v1/requests/{first_id}/", None)]
                 cases["timeline"] = [("GET", f"/api/v1/requests/{first_id}/timeline/", None)]
+                # The assistant (issue 16): the request's similar resolved ones and guidance.
+                cases["similar"] = [("GET", f"/api/v1/requests/{first_id}/similar/", None)]
+                cases["suggested guidance"] = [
+                    ("GET", f"/api/v1/requests/{first_id}/suggested-guidance/", None)
+                ]
+            cases["assist (new-request form)"] = [("POST", "/api/v1/assist/", q) for q in ASSIST_QUESTIONS]
             if label == "municipal supervisor":
                 cases["stats"] = [("GET", "/api/v1/stats/", None)]
             measured = [(case, token, paths) for case, paths in cases.items()]
