@@ -342,6 +342,17 @@ def transition(name: str, key: str, allowed: frozenset[str], data: Data | None =
     return Row(name, "api", get=NOT_OFFERED, unsafe=Unsafe(access, data), kwargs=request_pk(key))
 
 
+ASSIST_TEXT = {"title": "Protocol amendment", "description": "Phase II amendment filing for the trial"}
+
+
+def guidance_feedback(w: World) -> dict[str, Any]:
+    return {"kind": "guidance", "target": str(w.guidance.pk), "helpful": True}
+
+
+def request_feedback(w: World) -> dict[str, Any]:
+    return {**guidance_feedback(w), "request": w.requests["resolved"].pk}
+
+
 READ = Access(200, SIGNED_IN)  # every signed-in user reads it (what it shows is theirs)
 NOT_OFFERED = Access(405, SIGNED_IN)  # the method is not offered: 405 once signed in
 NO_WRITES = Unsafe(NOT_OFFERED)  # API routes without POST
@@ -721,6 +732,35 @@ ROWS: list[Row] = [
         unsafe=NO_WRITES,
         kwargs=request_pk("case"),
     ),
+    # --- API: the offline assistant (apps/api/assist.py) -------------------------------------------
+    # Suggestions for a request its viewers see; for text being written, everybody signed in
+    # (similar requests only from what each may see: no response names anything else).
+    Row(
+        "api:request-suggested-guidance", "api", get=sees("case"), unsafe=NO_WRITES, kwargs=request_pk("case")
+    ),
+    Row("api:request-similar", "api", get=sees("case"), unsafe=NO_WRITES, kwargs=request_pk("case")),
+    Row(
+        "api:assist",
+        "api",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(Access(200, SIGNED_IN, changes=NOBODY), lambda w: ASSIST_TEXT),
+    ),
+    # Said of the form's suggestions by anybody; of a request's, by who sees it (the rest are
+    # told there is no such request, a field error).
+    Row(
+        "api:assist-feedback",
+        "api",
+        variant="form",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(Access(201, SIGNED_IN), guidance_feedback),
+    ),
+    Row(
+        "api:assist-feedback",
+        "api",
+        variant="request",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(Access(201, SEES["resolved"], refused=400), request_feedback),
+    ),
     Row("api:guidance-list", "api", get=READ, unsafe=NO_WRITES),
     Row(
         "api:guidance-detail",
@@ -740,6 +780,21 @@ ROWS: list[Row] = [
     ),
     # --- pages (a refused transition is a message on the page the user came from: 302) ----------
     Row("home", "page", get=READ, unsafe=PAGE_NO_WRITES),
+    # The new-request form's suggestions (an HTMX partial) and the helpful / not helpful buttons.
+    Row(
+        "assist-suggest",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(Access(200, SIGNED_IN, changes=NOBODY), lambda w: ASSIST_TEXT),
+    ),
+    Row(
+        "assist-feedback",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(
+            Access(302, SIGNED_IN), lambda w: {**guidance_feedback(w), "helpful": "true", "next": "/"}
+        ),
+    ),
     # Saving a view: a message and back home for everybody, a new view for those with a queue.
     Row(
         "view-save",

@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.assist.models import Feedback
 from apps.casework.actions import MAX_FILES_AT_ONCE, SHARE_DEPARTMENT_REFUSED
 from apps.casework.models import (
     TEXT_MAX_LENGTH,
@@ -660,6 +661,13 @@ class WeekSerializer(serializers.Serializer):
     satisfaction_rate = serializers.FloatField(allow_null=True)
 
 
+class AssistFeedbackFiguresSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Feedback.Kind.choices)
+    helpful = serializers.IntegerField()
+    not_helpful = serializers.IntegerField()
+    helpful_share = serializers.FloatField(allow_null=True, help_text=_("helpful / (helpful + not_helpful)."))
+
+
 class StatsSerializer(serializers.Serializer):
     organization_id = serializers.IntegerField()
     organization = serializers.CharField()
@@ -669,6 +677,13 @@ class StatsSerializer(serializers.Serializer):
     units = FiguresSerializer(many=True)
     weeks = WeekSerializer(many=True)
     total = FiguresSerializer(help_text=_("The whole organisation over the period, every tier together."))
+    assist = AssistFeedbackFiguresSerializer(
+        many=True,
+        help_text=_(
+            "What people of the organisation and of its parks' enterprises said of the assistant's "
+            "suggestions in the period, by kind."
+        ),
+    )
 
 
 class GuidanceSerializer(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import bulk, reply_templates, satisfaction, saved_views, views, views_watch
+from . import assist, bulk, reply_templates, satisfaction, saved_views, views, views_watch
 
 app_name = "api"
 
@@ -37,6 +37,15 @@ urlpatterns = [
         satisfaction.RequestRectificationsView.as_view(),
         name="request-rectifications",
     ),
+    # The offline assistant: suggestions for a request, or for one being written.
+    path(
+        "requests/<int:pk>/suggested-guidance/",
+        assist.SuggestedGuidanceView.as_view(),
+        name="request-suggested-guidance",
+    ),
+    path("requests/<int:pk>/similar/", assist.SimilarView.as_view(), name="request-similar"),
+    path("assist/", assist.AssistView.as_view(), name="assist"),
+    path("assist/feedback/", assist.FeedbackView.as_view(), name="assist-feedback"),
     path("calendar/", views.calendar_days, name="calendar"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar-deadline"),
     path(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 from guardian.shortcuts import assign_perm
 
+from apps.assist import index as assist_index
 from apps.deadlines import calendar, visits
 from apps.deadlines.models import TierVisit
 from apps.notifications import services as notifications
@@ -480,6 +481,7 @@ def resolve(service_request: ServiceRequest, *, actor: User, resolution: Any) ->
             service_request, EventKind.RESOLVED, actor, now, from_state=from_state, text=resolution
         )
         ledger.ask_for_rating(service_request, event, actor=actor, now=now)
+        assist_index.index_request(service_request)
     return service_request
 
 
@@ -493,6 +495,7 @@ def reopen(service_request: ServiceRequest, *, actor: User, reason: Any) -> Serv
         _enter_tier(service_request, now)
         _write(service_request, now)
         ledger.mark_reopened(service_request, now)
+        assist_index.forget_request(service_request)
         _record(service_request, EventKind.REOPENED, actor, now, from_state=from_state, text=reason)
     return service_request
 

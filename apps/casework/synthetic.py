@@ -24,6 +24,9 @@ from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED, F, Max
 from django.utils import timezone
 
+from apps.assist import index as assist_index
+from apps.assist.models import RequestTerms
+from apps.assist.text import terms_of
 from apps.deadlines import calendar
 from apps.deadlines.models import TierVisit, week_of
 from apps.deadlines.visits import reminder_time
@@ -58,17 +61,86 @@ _STATES = [
     (State.WITHDRAWN, 4.5, False),
 ]
 _TIER_WEIGHTS = [50, 30, 15, 5]
+# (title, category, resolution): English and Chinese, as the parks' enterprises write them.
 _TITLES = [
-    ("Pre-submission meeting on the clinical trial protocol", "clinical_trial"),
-    ("Which registration pathway applies to our product", "registration"),
-    ("GMP site inspection scheduling for the new production line", "site_equipment"),
-    ("Clarification of the innovative medical device special review", "registration"),
-    ("Investigator-initiated trial ethics approval timing", "clinical_trial"),
-    ("R&D subsidy eligibility for the preclinical programme", "rnd"),
-    ("Cross-border shipment of biological samples for R&D", "rnd"),
-    ("Marketing authorisation holder obligations after transfer", "compliance"),
-    ("Talent housing and lab space policy for start-ups", "policy"),
-    ("Equipment import duty exemption for the pilot plant", "site_equipment"),
+    (
+        "Pre-submission meeting on the clinical trial protocol",
+        "clinical_trial",
+        "The district booked a pre-submission meeting with the drug evaluation centre; bring the protocol synopsis.",
+    ),
+    (
+        "Which registration pathway applies to our product",
+        "registration",
+        "A class II device: registration with the provincial administration after type testing.",
+    ),
+    (
+        "GMP site inspection scheduling for the new production line",
+        "site_equipment",
+        "The GMP compliance inspection is scheduled once the validation reports are filed.",
+    ),
+    (
+        "Clarification of the innovative medical device special review",
+        "registration",
+        "The product qualifies for the special review if its core technology is patented in China.",
+    ),
+    (
+        "Investigator-initiated trial ethics approval timing",
+        "clinical_trial",
+        "The hospital's ethics committee meets monthly; submit two weeks ahead.",
+    ),
+    (
+        "R&D subsidy eligibility for the preclinical programme",
+        "rnd",
+        "Preclinical programmes are eligible from the second funding round; apply by March.",
+    ),
+    (
+        "Cross-border shipment of biological samples for R&D",
+        "rnd",
+        "Biological samples need a special items health quarantine approval before shipment.",
+    ),
+    (
+        "Marketing authorisation holder obligations after transfer",
+        "compliance",
+        "The new holder takes over pharmacovigilance and must update the registration within 30 days.",
+    ),
+    (
+        "Talent housing and lab space policy for start-ups",
+        "policy",
+        "Start-ups in the park may apply for talent housing and a rent subsidy for lab space.",
+    ),
+    (
+        "Equipment import duty exemption for the pilot plant",
+        "site_equipment",
+        "Imported R&D equipment is duty-free with the science bureau's confirmation letter.",
+    ),
+    (
+        "临床试验申请默示许可的时限",
+        "clinical_trial",
+        "自受理之日起60个工作日内未收到否定意见的，可以开展临床试验。",
+    ),
+    (
+        "第二类医疗器械注册检验如何预约",
+        "registration",
+        "可向省医疗器械检验研究院预约注册检验，提前准备产品技术要求。",
+    ),
+    (
+        "人类遗传资源采集审批需要哪些材料",
+        "clinical_trial",
+        "通过科技部人类遗传资源服务平台在线申报，附伦理审查批件和知情同意书。",
+    ),
+    (
+        "洁净车间环评手续咨询",
+        "site_equipment",
+        "新建洁净车间需办理环境影响评价，建设项目备案后提交环评报告表。",
+    ),
+    ("产业扶持资金申报条件", "policy", "在园区注册满一年且研发投入达标的企业可申报，每年四月集中受理。"),
+    ("药品广告审查流程", "compliance", "药品广告须经省药品监督管理局审查批准，取得广告批准文号后方可发布。"),
+    (
+        "人工智能医疗器械算法变更是否需要变更注册",
+        "registration",
+        "算法重大更新需申请变更注册，轻微更新在质量体系内控制并记录。",
+    ),
+    ("研发用试剂进口通关", "rnd", "研发用物品可走白名单通道，凭园区出具的证明办理通关。"),
 ]
 
 
@@ -249,7 +321,7 @@ def _indexes_deferred(count: int) -> Iterator[None]:
     if count < DEFER_INDEXES_FROM:
         yield
         return
-    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification]
+    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification, RequestTerms]
     # Not entered as a context: index statements need none of its table rebuilding, and SQLite
     # refuses the context inside a transaction (the tests run in one).
     editor = connection.schema_editor()
@@ -258,6 +330,7 @@ def _indexes_deferred(count: int) -> Iterator[None]:
         for index in model._meta.indexes:
             editor.remove_index(model, index)
     search.drop_search_indexes(editor)
+    assist_index.drop_indexes(editor)
     try:
         yield
     finally:
@@ -269,6 +342,7 @@ def _indexes_deferred(count: int) -> Iterator[None]:
             for index in model._meta.indexes:
                 editor.add_index(model, index)
         search.create_search_indexes(editor)
+        assist_index.create_indexes(editor)
         # Fresh statistics, so that the planner knows the new rows (SQLite keeps none until
         # asked; PostgreSQL's autovacuum would get there later).
         if connection.vendor == "sqlite":
@@ -690,6 +764,12 @@ class _Satisfaction:
         return next_event
 
 
+def _description(title: str) -> str:
+    if title.isascii():
+        return f"{title}. Synthetic request for load and demo purposes."
+    return f"{title}。此为演示和压测用的模拟请求。"
+
+
 def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | None = None) -> int:
     """Insert `count` synthetic requests with their events and visits. Returns how many."""
     chains = _chains()
@@ -719,6 +799,22 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
     next_visit = (TierVisit.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     satisfaction = _Satisfaction(seed, now)
 
+    # The assistant's terms of a resolved request: its jurisdiction's and its text's, each
+    # worked out once (a million requests share a few dozen texts and chains).
+    scopes = {
+        chain.enterprise: " ".join(
+            assist_index.scope_terms(
+                chain.enterprise,
+                chain.park,
+                chain.ids["district"],
+                chain.ids["municipal"],
+                chain.ids["provincial"],
+            )
+        )
+        for chain in chains
+    }
+    words = [" ".join(terms_of(title, title, _description(title), answer)) for title, _c, answer in _TITLES]
+
     done = 0
     with _indexes_deferred(count):
         while done < count:
@@ -726,6 +822,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
             requests: list[dict[str, Any]] = []
             events: list[list[Any]] = []
             visits: list[list[Any]] = []
+            assist_terms: list[list[Any]] = []
             plan = []
             for _ in range(size):
                 chain = rng.choice(chains)
@@ -749,7 +846,8 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
             for chain, state, created in plan:
                 request_id = next_request
                 next_request += 1
-                title, category = rng.choice(_TITLES)
+                title_index = rng.randrange(len(_TITLES))
+                title, category, answer_text = _TITLES[title_index]
                 if rng.random() < 0.3:
                     category = rng.choice(category_values)
                 product_type = rng.choice(product_type_values)
@@ -907,7 +1005,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         next_event += 1
                     elif state in (State.RESOLVED, State.CLOSED):
                         resolved_at = moment
-                        resolution = "Answered: see the guidance referenced in the reply."
+                        resolution = answer_text
                         resolution_event = next_event
                         events.append(
                             [
@@ -964,7 +1062,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                         "id": request_id,
                         "reference": reference,
                         "title": title,
-                        "description": f"{title}. Synthetic request for load and demo purposes.",
+                        "description": _description(title),
                         "category": category,
                         "product_type": product_type,
                         "green_channel": green,
@@ -994,6 +1092,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                 )
                 if resolution_event is not None:
                     next_event = satisfaction.resolution(requests[-1], resolution_event, chain, next_event)
+                    assist_terms.append([request_id, f"{scopes[chain.enterprise]} {words[title_index]}"])
             request_columns = [f.attname for f in _written_fields(ServiceRequest)]
             with transaction.atomic():
                 _insert(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
@@ -1028,10 +1127,12 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                     ),
                 )
                 satisfaction.flush()
+                _insert(RequestTerms, assist_terms)
             done += size
             if progress:
                 progress(done)
     _reset_sequences([ServiceRequest, RequestEvent, TierVisit, Rating, Rectification])
+    assist_index.forget_counts()
     return done
 
 

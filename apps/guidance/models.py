@@ -26,10 +26,12 @@ class Guidance(models.Model):
         limit_choices_to={"kind__in": ["provincial", "municipal", "district", "department"]},
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    title = models.CharField(_("title (English)"), max_length=200)
-    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
-    body = models.TextField(_("body (English, Markdown)"))
-    body_zh = models.TextField(_("body (Chinese, Markdown)"))
+    # Published in both languages, or in the one it was written in (the assistant finds it
+    # from a question in either).
+    title = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
+    body = models.TextField(_("body (English, Markdown)"), blank=True)
+    body_zh = models.TextField(_("body (Chinese, Markdown)"), blank=True)
     category = models.CharField(
         _("category"),
         max_length=32,
@@ -53,23 +55,32 @@ class Guidance(models.Model):
         indexes = [models.Index(fields=["published", "category", "-published_at"], name="guidance_listing")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or self.title_zh
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        halves = (bool(self.title) != bool(self.body), bool(self.title_zh) != bool(self.body_zh))
+        if any(halves) or not (self.title or self.title_zh):
+            raise ValidationError(_("Give the title and the body in English, in Chinese, or in both."))
         if not isinstance(self.product_types, list) or any(
             p not in ProductType.values for p in self.product_types
         ):
             raise ValidationError({"product_types": _("Give a list of product type codes.")})
 
+    def _in_language(self, english: str, chinese: str) -> str:
+        """The reader's language where the document has it, else the one it has."""
+        if (get_language() or "").startswith("zh"):
+            return chinese or english
+        return english or chinese
+
     @property
     def localized_title(self) -> str:
-        return self.title_zh if (get_language() or "").startswith("zh") and self.title_zh else self.title
+        return self._in_language(self.title, self.title_zh)
 
     @property
     def localized_body(self) -> str:
-        return self.body_zh if (get_language() or "").startswith("zh") and self.body_zh else self.body
+        return self._in_language(self.body, self.body_zh)
 
 
 class GuidanceAttachment(models.Model):

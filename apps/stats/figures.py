@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from apps.assist.models import Feedback
 from apps.casework.errors import NotPermitted
 from apps.deadlines.models import TierVisit, week_of
 from apps.organizations.models import TIER_ORDER, Organization, OrgKind, Role, Tier, User
@@ -118,6 +119,9 @@ class Report:
     weeks: list[dict[str, Any]]
     # The whole organisation over the period, every tier together (`tier` is "").
     total: Figures
+    # What the organisation's people, and the enterprises of its parks, said of the offline
+    # assistant's suggestions in the period: one row a kind of suggestion.
+    assist: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -215,7 +219,7 @@ def service_figures(user: User, *, since: datetime | None = None, until: datetim
     org_id = 0 if user.is_superuser else user.organization_id
     minute = timezone.now().replace(second=0, microsecond=0)
     period = [int(moment.timestamp()) if moment else "" for moment in (since, until or minute)]
-    key = f"figures:v2:{org_id}:{period[0]}:{period[1]}:{get_language()}"
+    key = f"figures:v3:{org_id}:{period[0]}:{period[1]}:{get_language()}"
     report = cache.get(key)
     if report is None:
         report = _compute(user, since=since, until=until)
@@ -259,10 +263,10 @@ def open_by_unit(user: User) -> list[dict[str, Any]]:
 
 
 def _compute(user: User, *, since: datetime | None, until: datetime | None) -> Report:
-    """Six queries, whatever the number of requests behind them: tier visits per unit and week,
-    a histogram of working minutes to feedback, the open backlog by age, ratings per unit and
-    week, rectifications per unit, and names (plus one a level to find the organisation's
-    scope)."""
+    """Seven queries, whatever the number of requests behind them: tier visits per unit and
+    week, a histogram of working minutes to feedback, the open backlog by age, ratings per unit
+    and week, rectifications per unit, names, and the assistant's feedback by kind (plus one a
+    level to find the organisation's scope)."""
     now = timezone.now()
     until = until or now
     since = since or until - DEFAULT_PERIOD
@@ -437,6 +441,7 @@ def _compute(user: User, *, since: datetime | None, until: datetime | None) -> R
 
     order = {tier: i for i, tier in enumerate(TIER_ORDER)}
     return Report(
+        assist=_assist_feedback(org_ids, since, until),
         organization_id=org.pk if org else 0,
         organization=total.organization,
         since=since,
@@ -446,6 +451,36 @@ def _compute(user: User, *, since: datetime | None, until: datetime | None) -> R
         weeks=weeks,
         total=total,
     )
+
+
+def _assist_feedback(org_ids: list[int] | None, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Helpful and not helpful, by kind of suggestion, said in the period."""
+    said = Feedback.objects.filter(updated_at__gte=since, updated_at__lt=until)
+    if org_ids is not None:
+        said = said.filter(
+            Q(organization_id__in=org_ids)
+            | Q(organization__parent_id__in=org_ids, organization__kind=OrgKind.ENTERPRISE)
+        )
+    counts: dict[str, Any] = {
+        row["kind"]: row
+        for row in said.values("kind").annotate(
+            said_helpful=Count("pk", filter=Q(helpful=True)), said_not=Count("pk", filter=Q(helpful=False))
+        )
+    }
+    rows = []
+    for kind in Feedback.Kind.values:
+        helpful = counts.get(kind, {}).get("said_helpful", 0)
+        not_helpful = counts.get(kind, {}).get("said_not", 0)
+        rows.append(
+            {
+                "kind": kind,
+                "label": Feedback.Kind(kind).label,
+                "helpful": helpful,
+                "not_helpful": not_helpful,
+                "helpful_share": _rate(helpful, helpful + not_helpful),
+            }
+        )
+    return rows
 
 
 def _percentiles(figures: Figures, histogram: dict[int, int]) -> None:

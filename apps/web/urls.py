@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account, bulk, figures, find, reply_templates, satisfaction, saved_views, views
+from . import account, assist, bulk, figures, find, reply_templates, satisfaction, saved_views, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("figures/report/", figures.monthly_report, name="figures-report"),
     path("requests/", views.request_list, name="request-list"),
     path("requests/new/", views.new_request, name="request-new"),
+    path("assist/suggest/", assist.suggest, name="assist-suggest"),
+    path("assist/feedback/", assist.feedback, name="assist-feedback"),
     path("requests/bulk/", bulk.bulk_act, name="request-bulk"),
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
     path("requests/<int:pk>/act/<slug:name>/", views.act, name="request-act"),

@@ -44,6 +44,7 @@ from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgK
 from apps.organizations.selectors import visible_key_projects
 from apps.stats import figures
 
+from . import assist as assist_page
 from . import bulk as bulk_page
 from . import figures as figures_page
 from . import flash, forms, reply_templates
@@ -387,7 +388,7 @@ def _detail_context(
         "attachment_form": forms_in_error.get("attachment") or forms.AttachmentForm(prefix="attachment"),
         "may_write_internal": not user.is_enterprise,
         "watching": watching.is_watching(user, service_request),
-        "guidance": guidance.related(service_request.category, service_request.product_type),
+        **assist_page.request_context(user, service_request),
         "returned": _returned_notice(user, service_request),
         "finished": service_request.state in (State.CLOSED, State.WITHDRAWN),
         "may_file_new": user.role in (Role.ENTERPRISE, Role.LIAISON),

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.stats",
     "apps.desk",
     "apps.satisfaction",
+    "apps.assist",
     "apps.web",
     # After auditlog: replaces its admin with a read-only one.
     "apps.audit",
@@ -313,6 +314,8 @@ SPECTACULAR_SETTINGS = {
     # Requests and rectifications both have a `state`: each enum by its own name.
     "ENUM_NAME_OVERRIDES": {
         "StateEnum": "apps.casework.models.State",
+        "CategoryEnum": "apps.casework.models.Category",
+        "SuggestionKindEnum": "apps.assist.models.FeedbackKind",
         "RectificationStateEnum": "apps.satisfaction.models.RectificationState",
     },
     "POSTPROCESSING_HOOKS": [

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
+from apps.assist import classifier
 from apps.casework import lived_in, synthetic
 from apps.organizations import demo
 
@@ -62,6 +63,7 @@ class Command(BaseCommand):
         if not requests:
             if not bare:
                 self._lived_in()
+                self._train_assistant()
             return
         per_park = (
             enterprises_per_park if enterprises_per_park is not None else min(100, max(0, requests // 2000))
@@ -92,6 +94,16 @@ class Command(BaseCommand):
                 f"Inserted {created:,} synthetic requests in {elapsed:.1f} s ({created / max(elapsed, 1e-9):,.0f}/s)."
             )
         )
+        self._train_assistant()
+
+    def _train_assistant(self) -> None:
+        """The suggested category learns from the requests just made (beat retrains nightly)."""
+        model = classifier.train()
+        if model is not None:
+            self.stdout.write(
+                f"Category suggestions trained on {model.samples:,} resolved requests "
+                f"({model.accuracy:.0%} right on those held out; the most common category alone {model.baseline:.0%})."
+            )
 
     def _lived_in(self) -> None:
         if lived_in.existing():
