@@ -22,3 +22,12 @@ max_requests_jitter = 500
 # (DJANGO_TRUSTED_PROXIES, portal/client_ip.py); gunicorn's own default otherwise (localhost).
 if os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip():
     forwarded_allow_ips = os.environ["DJANGO_TRUSTED_PROXIES"]
+
+
+def post_worker_init(worker: object) -> None:
+    """Load the assistant's dictionary and glossary before the worker takes requests (about
+    two seconds, once), so that nobody's first suggestion waits for them."""
+    from apps.assist.text import glossary, translations
+
+    translations()
+    glossary()

@@ -140,13 +140,13 @@ def similar_requests(
     if not terms:
         return []
     frequencies = index.document_frequencies(terms)
-    own = [t for t in terms if t not in analysis.translated]
-    ids = index.candidate_ids(own, frequencies, within=index.user_scope_term(user))
+    # The question's own words and their translations ask the index apart: the rarest terms
+    # of the two together would mostly be translations, and miss the requests in its language.
+    within = index.user_scope_term(user)
+    ids = index.candidate_ids([t for t in terms if t not in analysis.translated], frequencies, within=within)
     if analysis.translated:
-        extra = index.candidate_ids(
-            list(analysis.translated), frequencies, within=index.user_scope_term(user)
-        )
-        ids = list(dict.fromkeys([*ids, *extra]))
+        translated = index.candidate_ids(sorted(analysis.translated), frequencies, within=within)
+        ids = list(dict.fromkeys([*ids, *translated]))
     if exclude is not None:
         ids = [pk for pk in ids if pk != exclude]
     if not ids:
