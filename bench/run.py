@@ -337,14 +337,18 @@ def main() -> int:
             started = time.perf_counter()
             manage(env, "scan_deadlines")
             scan_ms.append((time.perf_counter() - started) * 1000)
-        scan_inprocess = (
+        # The seed leaves a backlog the scan works off 500 at a time (ratings to default, requests
+        # to close): run it until it has nothing to do, then time it with nothing to do.
+        catch_up, scan_inprocess = (
             subprocess.run(
                 [
                     PY,
                     "-c",
-                    "import django,time;django.setup();from django.utils import timezone;"
-                    "from apps.deadlines.scan import scan;scan(timezone.now());t=time.perf_counter();scan(timezone.now());"
-                    "print((time.perf_counter()-t)*1000)",
+                    "import dataclasses,django,time;django.setup();from django.utils import timezone\n"
+                    "from apps.deadlines.scan import scan\n"
+                    "for runs in range(1, 1001):\n"
+                    "    if not any(dataclasses.astuple(scan(timezone.now()))): break\n"
+                    "t=time.perf_counter();scan(timezone.now());print(runs, (time.perf_counter()-t)*1000)",
                 ],
                 cwd=ROOT,
                 env=env,
@@ -354,6 +358,7 @@ def main() -> int:
             )
             .stdout.strip()
             .splitlines()[-1]
+            .split()
         )
 
         server = start_server(env, args.port, args.workers)
@@ -521,8 +526,9 @@ def main() -> int:
         f"gunicorn {args.workers} workers × 4 threads, {args.clients} clients for the loaded runs.",
         "",
         f"- seeding: {args.requests / seed_seconds:,.0f} requests/s ({seed_seconds:.0f} s)",
-        f"- deadline scan with nothing to do: {float(scan_inprocess):.1f} ms in process "
-        f"({min(scan_ms):.0f} ms as a `manage.py scan_deadlines` command, start-up included)",
+        f"- deadline scan with nothing to do: {float(scan_inprocess):.1f} ms in process, once {catch_up} runs "
+        f"had worked off the seed's backlog ({min(scan_ms):.0f} ms as a `manage.py scan_deadlines` command, "
+        "start-up included, the backlog still there)",
         (
             f"- bulk escalation of {bulk_size} requests by the liaison (one call, each request through its own "
             f"action): {', '.join(f'{ms / 1000:.2f} s' for ms in bulk_ms)}"
