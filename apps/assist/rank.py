@@ -1,9 +1,9 @@
 """BM25 over a few hundred candidates, in Python.
 
-The score each suggestion shows is the BM25 score over the most the text could score (every
-one of its terms found once in a document of average length), so 0.4 reads "four tenths of what
-this question says, weighed by rarity, is in there" whatever the question's length; suggestions
-below a threshold are not shown.
+The score each suggestion shows is the BM25 score over the most the text could score (each of
+its terms that some document holds, weighed by rarity), capped at 1, so 0.4 reads "four tenths
+of what this question says is in there" whatever the question's length; suggestions below a
+threshold are not shown.
 """
 
 from __future__ import annotations
