@@ -355,3 +355,18 @@ def test_what_people_said_of_the_suggestions_is_in_the_supervisors_figures(
     client.force_login(users["supervisor_ps"])
     page = client.get("/home/").content.decode()
     assert "AI help: were the suggestions helpful?" in page and "67%" in page
+
+
+def test_a_question_whose_own_words_are_in_no_document_is_answered_through_its_translations(api, library):
+    """Its Chinese words are nowhere in the library, their English senses are: no error, and
+    what the translations find is suggested."""
+    publisher = library["ethics_en"].publisher
+    examined = Guidance.objects.create(
+        publisher=publisher,
+        kind=Guidance.Kind.FAQ,
+        title="Careful examination of papers",
+        body="Officers examine the papers carefully before they decide.",
+    )
+    answer = api("ent_pregene").post("/api/v1/assist/", {"title": "仔细审查"}, format="json")
+    assert answer.status_code == 200
+    assert [g["id"] for g in answer.json()["guidance"]][:1] == [examined.pk]

@@ -69,7 +69,8 @@ def bm25(
     # A term no document holds can match nothing: it is no part of what a document could score.
     weights = {t: idf(frequencies[t], n) * _weight(t) for t in unique if frequencies.get(t, 0) > 0}
     own = {t: w for t, w in weights.items() if t not in translated}
-    own_scripts = {script(t) for t in own} - {"c"}
+    # The languages the question is written in, whether or not any document holds its words.
+    own_scripts = {script(t) for t in unique if t not in translated} - {"c"}
     average = sum(len(d) for d in documents.values()) / len(documents) or 1.0
     results = []
     for key, terms in documents.items():
@@ -86,7 +87,7 @@ def bm25(
         # On its own terms, a document is measured against all the question says; with the
         # translations, against what it could hold in its languages.
         passes = [(own, sum(own.values()))] if own else []
-        if own_scripts - scripts:
+        if own_scripts - scripts or not own:
             passes.append((weights, _reachable(weights, scripts)))
         best = max(
             ((sum(gains.get(t, 0.0) for t in part) / (most or 1.0), part) for part, most in passes),
