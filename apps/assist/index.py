@@ -73,18 +73,21 @@ def scope_terms(
     return [scope_term(kind, pk) for kind, pk in kinds if pk]
 
 
+def text_terms(title: str, description: str, resolution: str) -> list[str]:
+    """A resolved request's words: the title twice (it says the most), the description and the
+    resolution (the answer says what the question was about too)."""
+    return terms_of(title, title, description, resolution)
+
+
 def request_terms(service_request: ServiceRequest) -> str:
     r = service_request
-    title = r.title
-    words = terms_of(title, title, r.description, r.resolution)
-    return " ".join(
-        [*scope_terms(r.enterprise_id, r.park_id, r.district_id, r.municipal_id, r.provincial_id), *words]
-    )
+    scope = scope_terms(r.enterprise_id, r.park_id, r.district_id, r.municipal_id, r.provincial_id)
+    return " ".join([*scope, *text_terms(r.title, r.description, r.resolution)])
 
 
 def index_request(service_request: ServiceRequest) -> None:
-    """A resolved request joins the index (with its resolution: the answer says what the
-    question was about too); only resolved requests are ever suggested as similar."""
+    """A resolved request joins the index; only resolved requests are ever suggested as
+    similar."""
     RequestTerms.objects.update_or_create(
         request=service_request, defaults={"terms": request_terms(service_request)}
     )

@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from apps.assist import index as assist_index
 from apps.assist.models import RequestTerms
-from apps.assist.text import terms_of
 from apps.deadlines import calendar
 from apps.deadlines.models import TierVisit, week_of
 from apps.deadlines.visits import reminder_time
@@ -813,7 +812,9 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
         )
         for chain in chains
     }
-    words = [" ".join(terms_of(title, title, _description(title), answer)) for title, _c, answer in _TITLES]
+    words = [
+        " ".join(assist_index.text_terms(title, _description(title), answer)) for title, _c, answer in _TITLES
+    ]
 
     done = 0
     with _indexes_deferred(count):
