@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.assist import actions, classifier, selectors
+from apps.assist import actions, selectors
 from apps.assist.models import Feedback
 from apps.casework import selectors as casework_selectors
 from apps.casework.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category
@@ -130,18 +130,13 @@ class AssistView(APIView):
         data = AssistInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         title, description = data.validated_data["title"], data.validated_data["description"]
-        user: User = request.user  # type: ignore[assignment]
-        analysis = selectors.query_text(title, description)
-        category = classifier.suggest(title, description)
+        found = selectors.for_text(request.user, title, description)  # type: ignore[arg-type]
+        category = found.category
         return Response(
             {
                 "category": {"value": category[0], "confidence": category[1]} if category else None,
-                "guidance": GuidanceSuggestionSerializer(
-                    selectors.suggested_guidance(analysis), many=True
-                ).data,
-                "similar": SimilarSuggestionSerializer(
-                    selectors.similar_requests(user, analysis), many=True
-                ).data,
+                "guidance": GuidanceSuggestionSerializer(found.guidance, many=True).data,
+                "similar": SimilarSuggestionSerializer(found.similar, many=True).data,
             }
         )
 

@@ -18,7 +18,7 @@ from apps.casework.selectors import visible_requests
 from apps.guidance.models import Guidance
 from apps.organizations.models import User
 
-from . import index, rank
+from . import classifier, index, rank
 from .models import GuidanceTerms, RequestTerms
 from .text import Analysis, analyse, describe
 
@@ -184,3 +184,20 @@ def similar_to_request(user: User, service_request: ServiceRequest) -> list[Sugg
 def may_see_similar(user: User) -> bool:
     """Everybody who files or handles requests; enterprise staff see only their own."""
     return bool(user.is_superuser or user.role)
+
+
+@dataclass
+class ForText:
+    category: tuple[str, float] | None  # the code and its confidence, when it reaches the threshold
+    guidance: list[Suggestion]
+    similar: list[Suggestion]
+
+
+def for_text(user: User, title: str, description: str) -> ForText:
+    """What the new-request form and `POST /api/v1/assist/` suggest for a request not yet filed."""
+    analysis = query_text(title, description)
+    return ForText(
+        classifier.suggest(title, description),
+        suggested_guidance(analysis),
+        similar_requests(user, analysis),
+    )

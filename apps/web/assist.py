@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.assist import actions, classifier, selectors
+from apps.assist import actions, selectors
 from apps.assist.models import Feedback
 from apps.casework.errors import DomainError
 from apps.casework.models import TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Category, ServiceRequest
@@ -60,15 +60,15 @@ def suggest(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         title, description = form.cleaned_data["title"], form.cleaned_data["description"]
         if (title + description).strip():
-            analysis = selectors.query_text(title, description)
-            found = classifier.suggest(title, description)
+            found = selectors.for_text(user, title, description)
+            category = found.category
             context.update(
                 typed=True,
-                suggested_guidance=selectors.suggested_guidance(analysis),
-                similar=selectors.similar_requests(user, analysis),
+                suggested_guidance=found.guidance,
+                similar=found.similar,
                 category=(
-                    {"value": found[0], "label": Category(found[0]).label, "confidence": found[1]}
-                    if found
+                    {"value": category[0], "label": Category(category[0]).label, "confidence": category[1]}
+                    if category
                     else None
                 ),
             )
