@@ -320,7 +320,7 @@ def _indexes_deferred(count: int) -> Iterator[None]:
     if count < DEFER_INDEXES_FROM:
         yield
         return
-    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification, RequestTerms]
+    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification]
     # Not entered as a context: index statements need none of its table rebuilding, and SQLite
     # refuses the context inside a transaction (the tests run in one).
     editor = connection.schema_editor()
