@@ -16,7 +16,9 @@ class DeadlinesConfig(AppConfig):
         def forget(sender, **kwargs):  # type: ignore[no-untyped-def]
             calendar.forget_policy()
 
-        post_save.connect(forget, sender=DeadlinePolicy, dispatch_uid="deadline_policy_saved")
-        post_delete.connect(forget, sender=DeadlinePolicy, dispatch_uid="deadline_policy_deleted")
-        post_save.connect(forget, sender=CalendarOverride, dispatch_uid="calendar_override_saved")
-        post_delete.connect(forget, sender=CalendarOverride, dispatch_uid="calendar_override_deleted")
+        post_save.connect(forget, sender=DeadlinePolicy, dispatch_uid="deadline_policy_saved", weak=False)
+        post_delete.connect(forget, sender=DeadlinePolicy, dispatch_uid="deadline_policy_deleted", weak=False)
+        post_save.connect(forget, sender=CalendarOverride, dispatch_uid="calendar_override_saved", weak=False)
+        post_delete.connect(
+            forget, sender=CalendarOverride, dispatch_uid="calendar_override_deleted", weak=False
+        )

@@ -15,4 +15,4 @@ class OrganizationsConfig(AppConfig):
         def keep_group_in_step(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
             sync_organization_group(instance)
 
-        post_save.connect(keep_group_in_step, sender=User, dispatch_uid="org_group_sync")
+        post_save.connect(keep_group_in_step, sender=User, weak=False, dispatch_uid="org_group_sync")
