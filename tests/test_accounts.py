@@ -183,7 +183,7 @@ def test_a_weak_new_password_is_refused_with_a_form_error(users, weak, message):
     browser = signed_in_browser()
     token = new_token()
     response = change_password(browser, PASSWORD, weak)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert 'role="alert"' in html and message in html
     assert User.objects.get(username="ent_pregene").check_password(PASSWORD)
@@ -194,12 +194,12 @@ def test_a_wrong_old_password_or_mismatched_repeat_is_refused(users):
     browser = signed_in_browser()
     wrong_old = change_password(browser, "not-it", STRONG)
     assert (
-        wrong_old.status_code == 200
+        wrong_old.status_code == 400
         and "Your old password was entered incorrectly" in wrong_old.content.decode()
     )
     mismatch = change_password(browser, PASSWORD, STRONG, STRONG + "x")
     assert (
-        mismatch.status_code == 200 and "The two password fields didn’t match." in mismatch.content.decode()
+        mismatch.status_code == 400 and "The two password fields didn’t match." in mismatch.content.decode()
     )
     assert User.objects.get(username="ent_pregene").check_password(PASSWORD)
 

@@ -355,3 +355,25 @@ def test_two_claims_on_same_version_threads(users, make_request):
     assert after.assignee_id == winners[0].assignee_id
     assert events_of(sr, "claimed") == 1
     assert TierVisit.objects.get(request=sr, ended_at__isnull=True).assignee_id == after.assignee_id
+
+
+def test_audit_records_written_at_once_stay_one_unbroken_chain(users):
+    """Six writers appending to the audit trail together: every record gets its own number, in
+    one chain that verifies (the head row is taken in turn)."""
+    from apps.audit import trail
+    from apps.audit.models import AuditRecord
+
+    def writer(n: int) -> Callable[[], Any]:
+        def go() -> int:
+            for i in range(10):
+                trail.record("change", actor=users["sysadmin"], detail={"writer": n, "i": i})
+            return n
+
+        return lambda: go
+
+    before = AuditRecord.objects.count()
+    results = run_together([writer(n) for n in range(6)])
+    assert results == list(range(6))
+    assert AuditRecord.objects.count() == before + 60
+    checked, breaks = trail.verify()
+    assert breaks == [] and checked == before + 60

@@ -28,7 +28,21 @@ class LockedOut(exceptions.APIException):
         self.wait = wait  # seconds; DRF's handler sends it as Retry-After
 
 
+class SignInRefused(exceptions.APIException):
+    """The password was right, but a sign-in step is missing: the second factor's code
+    (`otp_required`, 401), a wrong code (`otp_invalid`, 401), the second factor not set up yet
+    by someone whose role needs it (`otp_enrolment_required`, 403) or a password that must be
+    changed first (`password_change_required`, 403)."""
+
+    def __init__(self, detail: str, code: str, status_code: int) -> None:
+        super().__init__(detail, code)
+        self.status_code = status_code
+        self.default_code = code
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, SignInRefused):
+        return Response({"detail": str(exc.detail), "code": exc.default_code}, status=exc.status_code)
     if isinstance(exc, (exceptions.Throttled, LockedOut)):
         # 429 with Retry-After (DRF's handler sets it from `wait`), and a code telling the two apart.
         response = drf_exception_handler(exc, context)

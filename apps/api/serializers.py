@@ -439,6 +439,13 @@ class AssignSerializer(TransitionSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150)
     password = StrictCharField(max_length=4096, trim_whitespace=False)
+    otp = StrictCharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="The current code of the authenticator app (or a backup code), for people with "
+        "two-factor sign-in.",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):

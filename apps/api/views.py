@@ -41,14 +41,15 @@ from apps.guidance.models import Guidance
 from apps.notifications import services as notification_services
 from apps.notifications.models import Notification
 from apps.organizations import accounts, lockout
-from apps.organizations.models import KeyProject, Organization, Tier
+from apps.organizations.models import KeyProject, Organization, Tier, User
 from apps.organizations.selectors import visible_key_projects, visible_organizations
+from apps.security import passwords, two_factor
 from apps.stats import export as figures_export
 from apps.stats import figures
+from portal import csv_download
 
-from . import exports
 from . import serializers as s
-from .errors import LockedOut
+from .errors import LockedOut, SignInRefused
 from .negotiation import FileNegotiation, answers_with_a_file
 from .throttles import ScopedRateThrottle
 
@@ -489,9 +490,18 @@ class TokenView(APIView):
     @extend_schema(
         description="Exchange a username and password for the caller's API token, then send it as "
         "`Authorization: Token …`. The same token comes back until it is revoked. Failed passwords "
-        "count towards the sign-in lock-out (429, `code` `locked_out`).",
+        "and codes count towards the sign-in lock-out (429, `code` `locked_out`). A person with "
+        "two-factor sign-in also sends `otp`; without it the answer is 401 with `code` "
+        "`otp_required`, with a wrong one 401 `otp_invalid`.",
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenResponseSerializer, 400: _ERRORS[400]},
+        responses={
+            200: s.TokenResponseSerializer,
+            400: _ERRORS[400],
+            401: OpenApiResponse(description="The second factor's code is missing or wrong (`code`)."),
+            403: OpenApiResponse(
+                description="A step is owed first: the second factor to set up, or the password to change."
+            ),
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -511,11 +521,36 @@ class TokenView(APIView):
             raise ValidationError(
                 {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
             )
+        self._second_step(django_request, user, credentials.validated_data.get("otp", ""))  # type: ignore[arg-type]
         lockout.forget_failures(django_request, username)
         token = accounts.issue_api_token(user)  # type: ignore[arg-type]
         # A token is a sign-in that Django's login signal does not see: record it alike.
         sign_ins.record(sign_ins.TOKEN_ISSUED, user=user, request=request)
         return Response({"token": token.key})
+
+    @staticmethod
+    def _second_step(django_request: Any, user: User, otp: str) -> None:
+        """After the right password: the second factor's code, and nothing owed first."""
+        if two_factor.is_enrolled(user):
+            if not otp:
+                raise SignInRefused(
+                    _("Send the current code of your authenticator app as `otp`."), "otp_required", 401
+                )
+            if two_factor.verify(user, otp, request=django_request) is None:
+                if getattr(django_request, "axes_locked_out", False):
+                    seconds = lockout.seconds_left(django_request, {"username": user.get_username()})
+                    raise LockedOut(lockout.lockout_message(seconds), wait=seconds)
+                raise SignInRefused(_("That code is not right."), "otp_invalid", 401)
+        elif two_factor.required(user):
+            raise SignInRefused(
+                _("Your role signs in with a second factor: set it up in your account page first."),
+                "otp_enrolment_required",
+                403,
+            )
+        if passwords.change_required(user):
+            raise SignInRefused(
+                _("Choose a new password in your account page first."), "password_change_required", 403
+            )
 
     @extend_schema(
         description="Revoke the caller's API token: requests carrying it answer 401 from now on; a new "
@@ -743,9 +778,9 @@ def export_requests(request: Request) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if labelled:
         header = [str(label) for _name, label, _sources in REQUEST_EXPORT_COLUMNS]
-        return exports.csv_response(f"requests-{stamp}.csv", header, _labelled_rows(rows))
+        return csv_download.csv_response(f"requests-{stamp}.csv", header, _labelled_rows(rows))
     header = [name for name, _label, _sources in REQUEST_EXPORT_COLUMNS]
-    return exports.csv_response(f"requests-{stamp}.csv", header, _coded_rows(rows))
+    return csv_download.csv_response(f"requests-{stamp}.csv", header, _coded_rows(rows))
 
 
 @extend_schema(
@@ -767,7 +802,7 @@ def export_stats(request: Request) -> StreamingHttpResponse:
     query = s.StatsQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     report = figures.service_figures(request.user, **query.validated_data)  # type: ignore[arg-type]
-    return exports.csv_response(
+    return csv_download.csv_response(
         "service-figures.csv", figures_export.CSV_HEADER, figures_export.csv_rows(report)
     )
 

@@ -1,4 +1,5 @@
-"""The audit log in the admin: readable by admins, changeable by nobody.
+"""The audit log (field changes, django-auditlog) and the audit trail (apps/audit/models.py)
+in the admin: readable by the auditor, changeable by nobody.
 
 django-auditlog's own admin already refuses adding and changing entries, but lets a deletion
 elsewhere in the admin cascade into them; here no entry can be deleted from the admin at all,
@@ -13,21 +14,8 @@ from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
-from .sign_ins import SIGN_IN_FAILED, SIGNED_IN, SIGNED_OUT, TOKEN_ISSUED
-
-EVENT_LABELS = {
-    SIGNED_IN: _("signed in"),
-    SIGNED_OUT: _("signed out"),
-    SIGN_IN_FAILED: _("sign-in failed"),
-    TOKEN_ISSUED: _("API token issued"),
-}
-
-
-def _event(entry: LogEntry) -> str | None:
-    data = entry.additional_data
-    return data.get("event") if isinstance(data, dict) else None
+from .models import AuditRecord
 
 
 class ReadOnlyLogEntryAdmin(LogEntryAdmin):
@@ -44,20 +32,27 @@ class ReadOnlyLogEntryAdmin(LogEntryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=_("User"))
-    def user_url(self, obj: LogEntry) -> Any:
-        if _event(obj) == SIGN_IN_FAILED:
-            return "—"
-        # No actor: a management command, a periodic job or the seed ("system").
-        return super().user_url(obj)
-
-    @admin.display(description=_("Changes"))
-    def msg_short(self, obj: LogEntry) -> Any:
-        event = _event(obj)
-        if event is not None:
-            return EVENT_LABELS.get(event, event)
-        return super().msg_short(obj)
-
 
 admin.site.unregister(LogEntry)
 admin.site.register(LogEntry, ReadOnlyLogEntryAdmin)
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(admin.ModelAdmin):
+    """The hash-chained trail: the auditor reads it here (and exports it from /audit/); nobody,
+    the superuser included, adds, changes or deletes a record."""
+
+    list_display = ["seq", "at", "actor_name", "address", "event", "object_type", "object_id", "result"]
+    list_filter = ["result", "event"]
+    search_fields = ["actor_name", "event", "object_repr", "object_id"]
+    show_full_result_count = False
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -11,4 +11,5 @@ class AuditConfig(AppConfig):
         from . import sign_ins, tracking
 
         tracking.register_models()
+        tracking.connect()
         sign_ins.connect()

@@ -39,6 +39,8 @@ BREACH_BELOW = "deadline_breached_below"
 # Told to the enterprise when its request is resolved: the notification asks for the rating and
 # links straight to it.
 RATE_REQUEST = "rate_request"
+# Told to the security administrators: the emergency superuser account signed in.
+SUPERUSER_USED = "superuser_used"
 MAX_EMAIL_ATTEMPTS = 5
 
 
@@ -91,7 +93,13 @@ TEXTS: dict[str, Any] = {
     # A request the recipient follows (apps/desk/watching.py): `what` is the event's name.
     watching.WATCHED: _("%(reference)s, which you follow: %(what)s — %(snippet)s"),
     watching.MENTIONED: _("%(actor)s mentioned you on %(reference)s: %(snippet)s"),
+    SUPERUSER_USED: _(
+        "The emergency superuser account %(username)s signed in (%(via)s) from %(address)s at %(time)s. "
+        "Every use of it is in the audit trail."
+    ),
 }
+# How the superuser came in, as SUPERUSER_USED says it.
+SIGN_IN_WAYS: dict[str, Any] = {"page": _("sign-in page"), "api": _("API token")}
 # The same for an event without words of its own (a claim, a closing).
 WATCHED_PLAIN = _("%(reference)s, which you follow: %(what)s.")
 
@@ -108,6 +116,7 @@ KIND_LABELS: dict[str, Any] = {
     BREACH_BELOW: _("Deadline missed at a tier below"),
     watching.WATCHED: _("A request you follow"),
     watching.MENTIONED: _("You were mentioned"),
+    SUPERUSER_USED: _("Superuser account used"),
 }
 
 # How loud each kind is: a missed deadline is not a routine item, a deadline coming up or a
@@ -116,6 +125,7 @@ URGENT, WARNING, INFO = "urgent", "warning", "info"
 SEVERITIES: dict[str, str] = {
     EventKind.DEADLINE_BREACHED: URGENT,
     BREACH_BELOW: URGENT,
+    SUPERUSER_USED: URGENT,
     EventKind.RECTIFICATION_BREACHED: URGENT,
     EventKind.RECTIFICATION_OPENED: WARNING,
     EventKind.APPEALED: WARNING,
@@ -355,6 +365,18 @@ def notify_event(event: RequestEvent) -> None:
     )
 
 
+def notify_superuser_used(
+    recipients: list[int], *, username: str, address: str, at: datetime, via: str
+) -> None:
+    params = {"username": username, "address": address, "time": at.isoformat(), "via": via}
+    _create(
+        [
+            Notification(recipient_id=pk, kind=SUPERUSER_USED, params=params, created_at=at)
+            for pk in recipients
+        ]
+    )
+
+
 def notify_reminder(visit: TierVisit, now: datetime) -> int:
     service_request = visit.request
     recipients = tier_staff(service_request) - _enterprise_staff_ids(tier_staff(service_request))
@@ -425,9 +447,12 @@ def render(notification: Notification, language: str | None = None) -> str:
         tier = params.get("tier")
         if tier in Tier.values:
             params["tier"] = str(Tier(tier).label)
-        if params.get("due"):
-            due = datetime.fromisoformat(params["due"])
-            params["due"] = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+        for moment in ("due", "time"):
+            if params.get(moment):
+                when = datetime.fromisoformat(params[moment])
+                params[moment] = timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+        if params.get("via") in SIGN_IN_WAYS:
+            params["via"] = str(SIGN_IN_WAYS[params["via"]])
         template = TEXTS.get(notification.kind, _("%(reference)s changed."))
         if notification.kind == watching.WATCHED:
             params["what"] = kind_label(params.get("event", ""))

@@ -149,6 +149,10 @@ USERS = [
     Person("ent_wytd", Role.ENTERPRISE, "wytd", "Luo", "Qiang"),
     Person("ent_accel1", Role.ENTERPRISE, "accel1", "Gao", "Ming"),
     Person("liaison_haidian", Role.LIAISON, "zgc", "Zheng", "Bo"),
+    # 三员分立: the three administrators, apart from the emergency superuser `admin`.
+    Person("sysadmin", Role.SYSTEM_ADMIN, None, "Qian", "Kai"),
+    Person("secadmin", Role.SECURITY_ADMIN, None, "Tang", "Li"),
+    Person("auditor", Role.AUDITOR, None, "Feng", "Yu"),
     Person("officer_hd_station", Role.OFFICER, "hd_station", "Liang", "Yu"),
     Person("supervisor_hd", Role.SUPERVISOR, "hd", "Song", "Kai"),
     Person("ent_haidian", Role.ENTERPRISE, "hd_ent", "Tang", "Rui"),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -133,6 +134,10 @@ class Role(models.TextChoices):
     OFFICER = "officer", _("Officer")
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
+    # 三员分立: three administrators, none able to do another's work (apps/security/duties.py).
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDITOR = "auditor", _("Security auditor")
 
 
 # The organisation kinds each role may belong to.
@@ -148,6 +153,12 @@ ROLE_ORG_KINDS: dict[str, set[str]] = {
         OrgKind.PROVINCIAL,
     },
 }
+
+
+# The roles that run the portal rather than answer requests: they belong to no organisation.
+ADMINISTRATOR_ROLES: frozenset[str] = frozenset(
+    {Role.ADMIN, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}
+)
 
 
 class User(AbstractUser):
@@ -170,6 +181,21 @@ class User(AbstractUser):
         help_text=_("Raised by “log out everywhere”: every session signed in before is ended."),
     )
 
+    password_changed_at = models.DateTimeField(
+        _("password changed"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Staff passwords expire a set number of days after this (PORTAL_PASSWORD_MAX_AGE_DAYS)."),
+    )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Asked to choose a new password at the next sign-in (set for accounts an administrator created)."
+        ),
+    )
+
     # set_unusable_password() (the admin's "disable password") changes the credentials too.
     _password_disabled = False
 
@@ -180,9 +206,14 @@ class User(AbstractUser):
         # A new password (set_password; not the silent re-hash at sign-in, which leaves _password
         # unset) or a disabled one revokes the API token: whoever knew the old password may hold it.
         # Browser sessions end by themselves: the session hash below covers the password.
-        credentials_changed = not self._state.adding and (
-            getattr(self, "_password", None) is not None or self._password_disabled
-        )
+        if self.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR):
+            self.is_staff = True  # the admin site is where their duty is done
+        new_password = getattr(self, "_password", None) is not None
+        credentials_changed = not self._state.adding and (new_password or self._password_disabled)
+        if new_password:
+            self.password_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "password_changed_at"}
         super().save(*args, **kwargs)
         self._password_disabled = False
         if credentials_changed:
@@ -219,8 +250,10 @@ class User(AbstractUser):
             return
         allowed = ROLE_ORG_KINDS.get(self.role)
         if allowed is None:
-            if self.role != Role.ADMIN:
+            if self.role not in ADMINISTRATOR_ROLES:
                 raise ValidationError({"role": _("Choose a role.")})
+            if self.organization_id is not None and self.role != Role.ADMIN:
+                raise ValidationError({"organization": _("Administrators belong to no organisation.")})
             return
         if self.organization is None or self.organization.kind not in allowed:
             raise ValidationError(
@@ -240,6 +273,12 @@ class User(AbstractUser):
         if self.is_superuser:
             return Role.ADMIN
         return self.role
+
+    @property
+    def is_administrator(self) -> bool:
+        """One of the three administrators (or the emergency superuser): runs the portal, sees no
+        request."""
+        return self.is_superuser or self.role in ADMINISTRATOR_ROLES
 
     @property
     def is_enterprise(self) -> bool:

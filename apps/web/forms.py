@@ -302,3 +302,16 @@ class ReplyTemplatePicker(forms.Form):
         if chosen is None:
             raise forms.ValidationError(_("Choose a template to insert."))
         return int(chosen)
+
+
+class CodeForm(forms.Form):
+    """A second-factor code: six digits from the authenticator app, or a backup code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The six digits your authenticator app shows now, or one of your backup codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )

@@ -1,17 +1,37 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import account, assist, bulk, figures, find, reply_templates, satisfaction, saved_views, views
+from . import (
+    account,
+    assist,
+    audit_trail,
+    bulk,
+    figures,
+    find,
+    reply_templates,
+    satisfaction,
+    saved_views,
+    signin,
+    views,
+)
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", signin.SignInView.as_view(), name="login"),
+    path("login/code/", signin.code_step, name="login-code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account.account, name="account"),
     path("account/password/", account.PasswordChangeView.as_view(), name="account-password"),
     path("account/language/", account.set_language, name="account-language"),
     path("account/token/revoke/", account.revoke_token, name="account-revoke-token"),
     path("account/logout-everywhere/", account.log_out_everywhere, name="account-logout-everywhere"),
+    path("account/two-factor/", account.two_factor_setup, name="account-two-factor"),
+    path("account/two-factor/confirm/", account.two_factor_confirm, name="account-two-factor-confirm"),
+    path("account/two-factor/backup-codes/", account.backup_codes, name="account-backup-codes"),
+    path("account/two-factor/off/", account.two_factor_off, name="account-two-factor-off"),
+    path("account/sessions/<int:session_id>/end/", account.end_session, name="account-session-end"),
+    path("audit/", audit_trail.trail_page, name="audit-trail"),
+    path("audit/export.<str:fmt>", audit_trail.export_trail, name="audit-export"),
     path("home/", views.home, name="home"),
     path("home/views/", saved_views.save, name="view-save"),
     path("home/views/<int:pk>/delete/", saved_views.delete, name="view-delete"),

@@ -134,6 +134,10 @@ def _partial_or_page(request: HttpRequest, page: str, context: dict[str, Any]) -
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     role = user.effective_role
+    if role == Role.AUDITOR:
+        return redirect("audit-trail")
+    if role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
+        return redirect("admin:index")
     if role == Role.ENTERPRISE:
         return enterprise_home(request)
     if role == Role.LIAISON:

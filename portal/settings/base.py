@@ -30,7 +30,9 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on the portal's own site: administrators only, signed in with the portal's
+    # sign-in (second factor included).
+    "apps.security.admin_app.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +49,9 @@ INSTALLED_APPS = [
     "auditlog",
     "apps.audit.lockout_app.LockoutConfig",  # django-axes, with a translatable name
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.organizations",
     "apps.casework",
     "apps.deadlines",
@@ -61,6 +66,7 @@ INSTALLED_APPS = [
     # After auditlog: replaces its admin with a read-only one.
     "apps.audit",
     "apps.backups",
+    "apps.security",
 ]
 
 MIDDLEWARE = [
@@ -72,8 +78,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether the session passed the second factor (user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "apps.audit.middleware.AuditActorMiddleware",
+    # One audit record for each change, export, download and refusal, after the view answered.
+    "apps.audit.middleware.AuditTrailMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Session limits, the second factor and password changes owed, before any page.
+    "apps.security.middleware.AccountPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost but for axes (which only reads the response), so that it sees a view's database
@@ -156,7 +168,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Staff (等保 level 3): 12 characters or three kinds of character; none of the last five.
+    {"NAME": "apps.security.passwords.StaffPasswordStrengthValidator"},
+    {"NAME": "apps.security.passwords.PasswordHistoryValidator"},
 ]
+
+
+def _flag(variable: str, default: str) -> bool:
+    return os.environ.get(variable, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+# --- 等保 2.0 level 3: sign-in, sessions, audit (apps/security, apps/audit) ------------------
+# Staff (liaisons, officers, supervisors, administrators) sign in with a password and a TOTP
+# code. Off here, so that the demo users of `make run` sign in as before; on in production.
+PORTAL_REQUIRE_2FA = _flag("PORTAL_REQUIRE_2FA", "0")
+OTP_TOTP_ISSUER = os.environ.get("PORTAL_OTP_ISSUER", "Liaison portal")
+# A session ends after this long without a request, and this long after its sign-in.
+PORTAL_SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))
+PORTAL_SESSION_MAX_HOURS = float(os.environ.get("PORTAL_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = int(PORTAL_SESSION_MAX_HOURS * 3600)
+# Staff passwords expire after this many days (0: never).
+PORTAL_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PORTAL_PASSWORD_MAX_AGE_DAYS", "90"))
+# The audit trail's records are kept at least this long (never less than 180 days), and its
+# hash chain is keyed with this secret (derived from SECRET_KEY when unset). Keep it apart from
+# the database: whoever holds both can rewrite the trail unseen.
+PORTAL_AUDIT_RETENTION_DAYS = int(os.environ.get("PORTAL_AUDIT_RETENTION_DAYS", "180"))
+PORTAL_AUDIT_KEY = os.environ.get("PORTAL_AUDIT_KEY", "")
 
 SESSION_ENGINE = "portal.sessions"
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,8 @@ WHITENOISE_USE_FINDERS = False
 # Refuses to start (ImproperlyConfigured) without a real secret: missing, empty, short or a
 # well-known placeholder.
 SECRET_KEY = require_production_secret_key(os.environ.get("DJANGO_SECRET_KEY"))
+# 等保 level 3: staff sign in with a second factor (PORTAL_REQUIRE_2FA=0 turns it off).
+PORTAL_REQUIRE_2FA = os.environ.get("PORTAL_REQUIRE_2FA", "1").strip().lower() in ("1", "true", "yes", "on")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
