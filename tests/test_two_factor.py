@@ -145,8 +145,12 @@ def test_wrong_codes_count_towards_the_lock_out_like_wrong_passwords(enrolled):
     with at(40):
         client = Client()
         password_step(client, "ent_pregene")
-        for _attempt in range(LIMIT - 1):
+    # Each wrong code waits out django-otp's growing pause (1, 2, 4, 8 s) so that it is checked.
+    moments = [40, 42, 45, 50, 59]
+    for moment in moments[:-1]:
+        with at(moment):
             assert client.post("/login/code/", {"code": "999999"}).status_code == 400
+    with at(moments[-1]):
         locked = client.post("/login/code/", {"code": "999999"})
         assert locked.status_code == 429 and "Retry-After" in locked
     with at(100):
@@ -339,3 +343,18 @@ def test_the_security_administrator_cannot_reset_another_administrators_factor(u
     )
     assert two_factor.is_enrolled(users["sysadmin"])
     assert device_of(users["sysadmin"]) is not None
+
+
+def test_right_after_a_wrong_code_the_page_says_to_wait_a_moment(enrolled):
+    """django-otp checks the next code only after 1, 2, 4… seconds of wrong ones: the page says
+    so rather than calling a right code wrong."""
+    device, _codes = enrolled
+    with at(40):
+        client = Client()
+        password_step(client, "ent_pregene")
+        assert client.post("/login/code/", {"code": "999999"}).status_code == 400
+        hurried = client.post("/login/code/", {"code": code_for(device)})
+        assert hurried.status_code == 400 and "wait 1 second" in hurried.content.decode()
+    with at(42):
+        assert client.post("/login/code/", {"code": code_for(device)}).status_code == 302
+        assert signed_in_as(client) == "ent_pregene"

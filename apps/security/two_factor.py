@@ -12,6 +12,7 @@ counts it as it counts a wrong password, and the audit trail records it."""
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
 
 import segno
@@ -20,6 +21,7 @@ from django.contrib.auth import user_login_failed
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -173,6 +175,18 @@ def verify(user: User, code: str, *, request: HttpRequest | None) -> Device | No
             request=request,
         )
     return device
+
+
+def seconds_to_wait(user: User) -> int:
+    """How long the authenticator refuses to check a code after wrong ones in a row (1, 2, 4, …
+    seconds: django-otp's throttling); 0 when it checks at once."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return 0
+    allowed, data = device.verify_is_allowed()
+    if allowed or not data or "locked_until" not in data:
+        return 0
+    return max(1, math.ceil((data["locked_until"] - timezone.now()).total_seconds()))
 
 
 def remove(user: User) -> bool:

@@ -15,6 +15,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
@@ -71,7 +72,20 @@ def code_step(request: HttpRequest) -> HttpResponse:
         if not AxesProxyHandler.is_allowed(request, credentials):
             request.session.pop(PENDING, None)
             return lockout.lockout_response(request, None, credentials)
-        if form.is_valid():
+        wait = two_factor.seconds_to_wait(user)
+        if wait and form.is_valid():
+            form.add_error(
+                "code",
+                ngettext(
+                    "After a wrong code the next one is checked a moment later: wait %(seconds)d second "
+                    "and type the code shown then.",
+                    "After wrong codes the next one is checked a moment later: wait %(seconds)d seconds "
+                    "and type the code shown then.",
+                    wait,
+                )
+                % {"seconds": wait},
+            )
+        elif form.is_valid():
             device = two_factor.verify(user, form.cleaned_data["code"], request=request)
             if device is not None:
                 request.session.pop(PENDING, None)
