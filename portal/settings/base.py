@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.desk",
     "apps.satisfaction",
     "apps.assist",
+    "apps.meetings",
     "apps.web",
     # After auditlog: replaces its admin with a read-only one.
     "apps.audit",

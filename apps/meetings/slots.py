@@ -1,0 +1,144 @@
+"""Publishing a consultation slot and taking one of its places: the rules of the working
+calendar (apps.deadlines.calendar), the host's other slots, and one winner for the last place."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.casework.errors import InvalidInput, NotPermitted
+from apps.casework.models import Category
+from apps.deadlines import calendar
+from apps.organizations.models import Role, User
+
+from .models import Slot
+
+MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
+MAX_CAPACITY = 50
+PLACE_MAX_LENGTH = 300
+# Roles that hold meetings: officers and supervisors of an authority, liaisons of a park.
+HOSTS = (Role.OFFICER, Role.SUPERVISOR, Role.LIAISON)
+
+
+def _refused(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, fields={field: [message]})
+
+
+def _whole(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _refused(field, _("A whole number from %(low)d to %(high)d.") % {"low": low, "high": high})
+    return value
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_datetime
+
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+        value = parsed
+    if not isinstance(value, datetime):
+        raise _refused("start", _("A date and time (ISO 8601), e.g. 2026-12-08T14:00:00+08:00."))
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)  # the portal's time zone, Asia/Shanghai
+    return value
+
+
+def check_may_host(actor: User) -> int:
+    """The organisation whose slots the actor publishes (their own), or NotPermitted."""
+    if actor.role not in HOSTS or actor.organization_id is None:
+        raise NotPermitted(_("Officers, supervisors and park liaisons publish consultation slots."))
+    return int(actor.organization_id)
+
+
+def publish_slot(
+    *, actor: User, start: Any, minutes: Any, capacity: Any = 1, place: Any, categories: Any = ()
+) -> Slot:
+    """A slot of the actor's organisation, hosted by the actor: in the future, on a working
+    day of the official calendar (a make-up Saturday counts, a holiday does not), within that
+    day, and clear of the actor's other slots."""
+    organization_id = check_may_host(actor)
+    begins = _moment(start)
+    length = _whole(minutes, "minutes", MIN_MINUTES, MAX_MINUTES)
+    places = _whole(capacity, "capacity", 1, MAX_CAPACITY)
+    where = place.strip() if isinstance(place, str) else ""
+    if not where or len(where) > PLACE_MAX_LENGTH:
+        raise _refused(
+            "place", _("Say where (a room, an address or a video link), in at most 300 characters.")
+        )
+    topics = list(categories or [])
+    if any(topic not in Category.values for topic in topics):
+        raise _refused(
+            "categories",
+            _("Topics are request categories: %(choices)s.") % {"choices": ", ".join(Category.values)},
+        )
+    ends = begins + timedelta(minutes=length)
+    if begins <= timezone.now():
+        raise _refused("start", _("A slot starts in the future."))
+    local_start, local_end = timezone.localtime(begins), timezone.localtime(ends)
+    if local_start.date() != local_end.date():
+        raise _refused("minutes", _("A slot ends on the day it starts."))
+    day = calendar.days_between(local_start.date(), local_start.date())[0]
+    if not day.workday:
+        raise _refused(
+            "start",
+            _("%(date)s is not a working day (%(name)s): choose a working day.")
+            % {"date": local_start.date().isoformat(), "name": day.name or _("weekend")},
+        )
+    with transaction.atomic():
+        # The host's own slots, taken in turn: two overlapping publications cannot both pass.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        clash = Slot.objects.filter(host=actor, cancelled_at=None, start__lt=ends, end__gt=begins).first()
+        if clash is not None:
+            raise _refused(
+                "start",
+                _("You already have a slot from %(start)s to %(end)s.")
+                % {
+                    "start": timezone.localtime(clash.start).strftime("%Y-%m-%d %H:%M"),
+                    "end": timezone.localtime(clash.end).strftime("%H:%M"),
+                },
+            )
+        return Slot.objects.create(
+            organization_id=organization_id,
+            host=actor,
+            start=begins,
+            end=ends,
+            capacity=places,
+            place=where,
+            categories=topics,
+        )
+
+
+def take_place(slot: Slot) -> bool:
+    """Take one place of the slot: True for the one who got it, False when it was full (or
+    cancelled, or begun) by the time they asked. A conditional update: of two bookings of the
+    last place, exactly one wins."""
+    taken = Slot.objects.filter(
+        pk=slot.pk, cancelled_at=None, booked__lt=F("capacity"), start__gt=timezone.now()
+    ).update(booked=F("booked") + 1)
+    return taken == 1
+
+
+def give_back_place(slot: Slot) -> None:
+    Slot.objects.filter(pk=slot.pk, booked__gt=0).update(booked=F("booked") - 1)
+
+
+def free_slots(organization_id: int, *, after: datetime | None = None, limit: int = 5) -> list[Slot]:
+    """The next slots of an organisation with a place left, soonest first."""
+    return list(
+        Slot.objects.filter(
+            organization_id=organization_id,
+            cancelled_at=None,
+            start__gt=after or timezone.now(),
+            booked__lt=F("capacity"),
+        ).order_by("start", "pk")[:limit]
+    )
