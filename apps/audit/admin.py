@@ -18,10 +18,11 @@ from django.http import HttpRequest
 from .models import AuditRecord
 
 
-class ReadOnlyLogEntryAdmin(LogEntryAdmin):
-    list_display = ["created", "resource_url", "action", "msg_short", "user_url", "remote_addr"]
+class Unchangeable:
+    """Shown, never added, changed or deleted from the admin, the superuser included."""
+
     show_full_result_count = False
-    actions = None
+    actions: Any = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -31,6 +32,10 @@ class ReadOnlyLogEntryAdmin(LogEntryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyLogEntryAdmin(Unchangeable, LogEntryAdmin):
+    list_display = ["created", "resource_url", "action", "msg_short", "user_url", "remote_addr"]
 
 
 admin.site.unregister(LogEntry)
@@ -38,21 +43,9 @@ admin.site.register(LogEntry, ReadOnlyLogEntryAdmin)
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
-    """The hash-chained trail: the auditor reads it here (and exports it from /audit/); nobody,
-    the superuser included, adds, changes or deletes a record."""
+class AuditRecordAdmin(Unchangeable, admin.ModelAdmin):
+    """The hash-chained trail: the auditor reads it here (and exports it from /audit/)."""
 
     list_display = ["seq", "at", "actor_name", "address", "event", "object_type", "object_id", "result"]
     list_filter = ["result", "event"]
     search_fields = ["actor_name", "event", "object_repr", "object_id"]
-    show_full_result_count = False
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
