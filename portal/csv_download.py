@@ -36,7 +36,12 @@ def _cell(value: Any) -> Any:
         return ""
     if hasattr(value, "tzinfo") and hasattr(value, "astimezone"):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return formula_safe(value)
+
+
+def formula_safe(value: Any) -> Any:
+    """A text a spreadsheet would run as a formula (=, +, -, @ first) kept as text; anything
+    else as it is. For every cell of a CSV or XLSX made of people's words."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        # A cell a spreadsheet would run as a formula: keep it text.
         return "'" + value
     return value

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
+from portal.csv_download import formula_safe
+
 from .models import AuditRecord
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,14 +78,7 @@ def xlsx_bytes(queryset: QuerySet[AuditRecord]) -> bytes:
     sheet = book.create_sheet(str(_("Audit trail")))
     sheet.append([str(label) for _code, label in HEADER])
     for row in rows(queryset):
-        sheet.append([_text(value) for value in row])
+        sheet.append([formula_safe(value) for value in row])
     out = BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _text(value: Any) -> Any:
-    # A cell a spreadsheet would run as a formula stays text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
