@@ -155,10 +155,10 @@ ROLE_ORG_KINDS: dict[str, set[str]] = {
 }
 
 
+# 三员分立: the three administrators, each with a duty of their own (apps/security/duties.py).
+DUTY_ROLES: tuple[str, ...] = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
 # The roles that run the portal rather than answer requests: they belong to no organisation.
-ADMINISTRATOR_ROLES: frozenset[str] = frozenset(
-    {Role.ADMIN, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}
-)
+ADMINISTRATOR_ROLES: frozenset[str] = frozenset({Role.ADMIN, *DUTY_ROLES})
 
 
 class User(AbstractUser):
@@ -206,7 +206,7 @@ class User(AbstractUser):
         # A new password (set_password; not the silent re-hash at sign-in, which leaves _password
         # unset) or a disabled one revokes the API token: whoever knew the old password may hold it.
         # Browser sessions end by themselves: the session hash below covers the password.
-        if self.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR):
+        if self.role in DUTY_ROLES:
             self.is_staff = True  # the admin site is where their duty is done
         new_password = getattr(self, "_password", None) is not None
         credentials_changed = not self._state.adding and (new_password or self._password_disabled)

@@ -20,10 +20,9 @@ from django.contrib.auth.models import Group, Permission
 from django.http import HttpRequest
 from django.utils import timezone
 
-from apps.organizations.models import Role, User
+from apps.organizations.models import DUTY_ROLES, Role, User
 
 FULL = ("add", "change", "delete", "view")
-DUTY_ROLES: tuple[str, ...] = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
 
 # What each administrator may do, model by model: {"app_label.model": actions}.
 DUTIES: dict[str, dict[str, tuple[str, ...]]] = {

@@ -48,7 +48,7 @@ class AccountPolicyMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.resolver_match is None:
             return None
-        if request.resolver_match.view_name in STEP_VIEWS or request.path.startswith("/static/"):
+        if request.resolver_match.view_name in STEP_VIEWS:
             return None
         if two_factor.required(user) and not user.is_verified():
             if two_factor.is_enrolled(user):
