@@ -36,3 +36,17 @@ def test_a_calendar_override_counts_at_once_not_after_the_cache_expires(db):
     assert calendar.days_between(day, day)[0].workday
     CalendarOverride.objects.create(date=day, workday=False, name="Typhoon closure")
     assert not calendar.days_between(day, day)[0].workday
+
+
+def test_signing_in_saves_no_group_work(users, django_assert_max_num_queries):
+    """A sign-in saves only last_login: the group syncs, which follow organisation and role,
+    stay out of it."""
+    from django.test import Client
+
+    client = Client()
+    with django_assert_max_num_queries(60) as counted:
+        assert (
+            client.post("/login/", {"username": "officer_ps_msb", "password": "demo12345"}).status_code == 302
+        )
+    statements = " ".join(q["sql"] for q in counted.captured_queries)
+    assert "auth_user_groups" not in statements and "organizations_user_groups" not in statements

@@ -12,7 +12,9 @@ class OrganizationsConfig(AppConfig):
 
         from .models import User, sync_organization_group
 
-        def keep_group_in_step(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
-            sync_organization_group(instance)
+        def keep_group_in_step(sender, instance, update_fields=None, **kwargs):  # type: ignore[no-untyped-def]
+            # A save of other fields (the last_login of every sign-in) leaves the group as it is.
+            if update_fields is None or "organization" in update_fields:
+                sync_organization_group(instance)
 
         post_save.connect(keep_group_in_step, sender=User, weak=False, dispatch_uid="org_group_sync")

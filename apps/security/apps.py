@@ -19,7 +19,9 @@ class SecurityConfig(AppConfig):
         sessions.connect()
         post_migrate.connect(duties.sync_duty_groups, sender=self, dispatch_uid="security_duty_groups")
 
-        def keep_duty_in_step(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
-            duties.sync_duty_group(instance)
+        def keep_duty_in_step(sender, instance, update_fields=None, **kwargs):  # type: ignore[no-untyped-def]
+            # A save of other fields (the last_login of every sign-in) leaves the duty as it is.
+            if update_fields is None or "role" in update_fields:
+                duties.sync_duty_group(instance)
 
         post_save.connect(keep_duty_in_step, sender=User, weak=False, dispatch_uid="security_duty_sync")
