@@ -265,3 +265,16 @@ def test_a_password_an_administrator_sets_is_temporary(users):
     client = Client()
     password_step(client, "officer_ps_sti", "Temp-Pass-2027!")
     assert client.get("/home/")["Location"] == "/account/password/"
+
+
+def test_a_session_ended_another_way_leaves_the_list(users):
+    """A password change signs out the person's other devices: the list says so at once, not
+    after their idle time runs out."""
+    with at(minutes=0):
+        laptop = browser(HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0) Chrome/130")
+        browser(HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Safari/605")
+        assert "Safari · iPhone" in laptop.get("/account/").content.decode()
+        assert change_password(laptop, PASSWORD, "Amber-River-2026").status_code == 302
+        page = laptop.get("/account/").content.decode()
+        assert "Safari · iPhone" not in page
+        assert "Chrome · Windows" in page and "this session" in page

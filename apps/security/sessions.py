@@ -7,14 +7,15 @@ at most once a minute, so that a busy page does not write a row for every reques
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import user_logged_in, user_logged_out
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, user_logged_in, user_logged_out
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.module_loading import import_string
 
 from apps.organizations.models import User
@@ -111,17 +112,31 @@ def connect() -> None:
     user_logged_out.connect(_signed_out, dispatch_uid="security_session_signed_out")
 
 
-def active_sessions(user: User) -> list[SignedInSession]:
-    """The person's sessions that still let them in, most recently used first."""
+def active_sessions(user: User, current: SessionBase) -> list[SignedInSession]:
+    """The person's sessions that still let them in, most recently used first: recent enough,
+    and still signed in by Django's own rule (in the session store, with the person's current
+    session hash: one ended by "log out everywhere", a password change or a second factor set up
+    elsewhere is not). `current` is this request's session, which always is."""
     cutoff = timezone.now() - idle_limit()
     oldest = timezone.now() - lifetime_limit()
-    return list(
-        SignedInSession.objects.filter(
-            user=user,
-            ended_at=None,
-            last_seen_at__gte=cutoff - timedelta(seconds=TOUCH_EVERY),
-            signed_in_at__gte=oldest,
-        ).order_by("-last_seen_at")
+    rows = SignedInSession.objects.filter(
+        user=user,
+        ended_at=None,
+        last_seen_at__gte=cutoff - timedelta(seconds=TOUCH_EVERY),
+        signed_in_at__gte=oldest,
+    ).order_by("-last_seen_at")
+    this = current.get(RECORD)
+    return [row for row in rows if row.pk == this or _still_signed_in(row.session_key, user)]
+
+
+def _session_store(session_key: str | None = None) -> SessionBase:
+    return import_string(f"{settings.SESSION_ENGINE}.SessionStore")(session_key)  # type: ignore[no-any-return]
+
+
+def _still_signed_in(session_key: str, user: User) -> bool:
+    data = _session_store(session_key).load()
+    return data.get(SESSION_KEY) == str(user.pk) and constant_time_compare(
+        data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
     )
 
 
@@ -131,12 +146,6 @@ def end_session(user: User, session_id: int) -> bool:
     row = SignedInSession.objects.filter(pk=session_id, user=user, ended_at=None).first()
     if row is None:
         return False
-    store: SessionBase = import_string(f"{settings.SESSION_ENGINE}.SessionStore")(row.session_key)
-    store.delete(row.session_key)
+    _session_store().delete(row.session_key)
     SignedInSession.objects.filter(pk=row.pk).update(ended_at=timezone.now())
     return True
-
-
-def end_all(user: User, *, at: datetime | None = None) -> None:
-    """Every session row of the person marked ended (their sessions were ended another way)."""
-    SignedInSession.objects.filter(user=user, ended_at=None).update(ended_at=at or timezone.now())

@@ -44,7 +44,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 "required": two_factor.required(user),
                 "backup_codes_left": two_factor.backup_codes_left(user),
             },
-            "sessions": sessions.active_sessions(user),
+            "sessions": sessions.active_sessions(user, request.session),
             "this_session": request.session.get(sessions.RECORD),
             # The saved language (that of the emails), not merely the one this page is shown in.
             "language_form": forms.LanguageForm(initial={"language": user.language}),
