@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from apps.audit import trail
 from apps.organizations import accounts
 from apps.organizations.models import User
-from apps.security import passwords, sessions, two_factor
+from apps.security import sessions, two_factor
 
 from . import forms
 
@@ -59,11 +59,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "web/account_password.html"
     success_url = reverse_lazy("account")
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["why"] = passwords.change_required(_user(self.request))
-        return context
 
     def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_invalid(form)
