@@ -67,6 +67,9 @@ from apps.deadlines.scan import scan
 from apps.desk.models import ReplyTemplate, SavedView
 from apps.guidance.demo import seed_guidance
 from apps.guidance.models import Guidance, GuidanceAttachment
+from apps.meetings import actions as meetings
+from apps.meetings import slots
+from apps.meetings.models import Meeting, Slot
 from apps.notifications.models import Notification
 from apps.notifications.services import render as render_notification
 from apps.organizations import demo
@@ -147,6 +150,9 @@ SEES: dict[str, frozenset[str]] = {
     # Resolved too, and rated 1 by the owner: the bureau's rectification is open, or appealed.
     "rated": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
     "appealed": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
+    # At the district, with a consultation meeting booked (`meeting`) or offered (`offered`).
+    "meeting": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
+    "offered": only("owner", "park_liaison", "routed_officer", "district_supervisor", "admin"),
     # Still at the park: the district's supervisors see it only as figures.
     "rival": only("rival_same_park", "park_liaison", "admin"),
     "other_park": only(
@@ -339,6 +345,28 @@ def rectification_step(name: str, key: str, access: Access, data: Data, variant:
         unsafe=Unsafe(access, data),
         kwargs=rectification_pk(key),
     )
+
+
+# Consultation meetings: the bureau's officers and the district's supervisor host them; the
+# owner's side (its staff, its park's liaison) books them; officers, supervisors and liaisons
+# publish slots.
+MEETING_HOSTS = only("routed_officer", "district_supervisor", "admin")
+SLOT_HOSTS = (LIAISONS | OFFICIALS) - {"admin"}
+# The bureau's free slot: its own staff and the district's, and the enterprises it serves now
+# (the owner, and the other park's enterprise, whose request the bureau holds).
+SEES_FREE_SLOT = only("owner", "enterprise_other_park", "routed_officer", "district_supervisor", "admin")
+
+
+def slot_pk(key: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"pk": w.slots[key]}
+
+
+def meeting_pk(key: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"pk": Meeting.objects.get(request=w.requests[key]).pk}
+
+
+def meeting_step(name: str, key: str, access: Access, data: Data) -> Row:
+    return Row(name, "api", get=NOT_OFFERED, unsafe=Unsafe(access, data), kwargs=meeting_pk(key))
 
 
 def text_file(name: str, body: bytes) -> SimpleUploadedFile:
@@ -707,6 +735,91 @@ ROWS: list[Row] = [
         "rated",
         Access(409, RATERS, seen_by=SEES["rated"]),
         lambda w: {"score": 5},
+    ),
+    # --- API: consultation meetings (apps/api/meetings.py) ------------------------------------------
+    # Everybody's own slots (an enterprise's: the free times of the units serving it).
+    Row(
+        "api:slot-list",
+        "api",
+        get=READ,
+        unsafe=Unsafe(
+            Access(201, SLOT_HOSTS),
+            lambda w: {"start": w.slot_day_at(17), "minutes": 30, "place": "Matrix room"},
+        ),
+    ),
+    Row(
+        "api:slot-detail",
+        "api",
+        get=private_to(SEES_FREE_SLOT),
+        unsafe=READ_ONLY_OBJECT,
+        kwargs=slot_pk("free"),
+    ),
+    Row(
+        "api:slot-cancel",
+        "api",
+        get=NOT_OFFERED,
+        unsafe=Unsafe(Access(200, only("routed_officer", "admin"), seen_by=SEES_FREE_SLOT)),
+        kwargs=slot_pk("free"),
+    ),
+    Row(
+        "api:request-meetings",
+        "api",
+        get=sees("case"),
+        unsafe=Unsafe(Access(201, CASE_TIER, seen_by=SEES["case"]), lambda w: {"slots": [w.slots["free"]]}),
+        kwargs=request_pk("case"),
+    ),
+    # One meeting open at a time: a second offer is refused by state (409).
+    Row(
+        "api:request-meetings",
+        "api",
+        variant="booked",
+        get=sees("meeting"),
+        unsafe=Unsafe(
+            Access(409, CASE_TIER, seen_by=SEES["meeting"]), lambda w: {"slots": [w.slots["free"]]}
+        ),
+        kwargs=request_pk("meeting"),
+    ),
+    Row(
+        "api:meeting-detail",
+        "api",
+        get=sees("meeting"),
+        unsafe=READ_ONLY_OBJECT,
+        kwargs=meeting_pk("meeting"),
+    ),
+    Row("api:meeting-ics", "api", get=sees("meeting"), unsafe=NO_WRITES, kwargs=meeting_pk("meeting")),
+    meeting_step(
+        "api:meeting-book",
+        "offered",
+        Access(200, FILERS, seen_by=SEES["offered"]),
+        lambda w: {"slot": w.slots["offered"]},
+    ),
+    meeting_step(
+        "api:meeting-another-time",
+        "offered",
+        Access(200, FILERS, seen_by=SEES["offered"]),
+        lambda w: {"reason": "None of these suits us"},
+    ),
+    meeting_step(
+        "api:meeting-reschedule",
+        "meeting",
+        Access(200, FILERS | MEETING_HOSTS, seen_by=SEES["meeting"]),
+        lambda w: {"slot": w.slots["free"], "reason": "A clash"},
+    ),
+    meeting_step(
+        "api:meeting-cancel",
+        "meeting",
+        Access(200, FILERS | MEETING_HOSTS, seen_by=SEES["meeting"]),
+        lambda w: {"reason": "Answered by phone"},
+    ),
+    # Not begun yet: refused by state (409) to its hosts.
+    meeting_step(
+        "api:meeting-minutes",
+        "meeting",
+        Access(409, MEETING_HOSTS, seen_by=SEES["meeting"]),
+        lambda w: {"body": "Minutes", "outcome": "resolved"},
+    ),
+    meeting_step(
+        "api:meeting-no-show", "meeting", Access(409, MEETING_HOSTS, seen_by=SEES["meeting"]), lambda w: {}
     ),
     # --- API: organisations, key projects, notifications, guidance ----------------------------------
     Row("api:organization-list", "api", get=READ, unsafe=NO_WRITES),
@@ -1361,10 +1474,15 @@ class World:
     unpublished: Guidance
     admin_objects: dict[str, Any]  # model label → pk of one object, for the admin's pages
     owner_other_session: int  # a SignedInSession of the owner's on another device
+    slot_day: Any  # a working day ahead, on which the bureau has its slots
+    slots: dict[str, int]  # the bureau's slots: "booked", "offered", "free"
     sessions: dict[str, str] = field(default_factory=dict)  # persona → session key
     forbidden: dict[str, list[str]] = field(default_factory=dict)  # persona → texts it must not get
     baseline: dict[str, Any] = field(default_factory=dict)  # fingerprint() of the world as built
     _client: APIClient = field(default_factory=APIClient)
+
+    def slot_day_at(self, hour: int) -> str:
+        return f"{self.slot_day.isoformat()}T{hour:02d}:00:00+08:00"
 
     def client(self, persona: str) -> APIClient:
         """The one client of the module, holding only this persona's session cookie (a new
@@ -1437,7 +1555,30 @@ def build_world() -> World:
         upload=text_file("SECRET-FILE-assessment.txt", b"SECRET-FILE: internal assessment\n"),
         internal=True,
     )
+    # The bureau's slots on a working day ahead, and two requests with a meeting each.
+    slot_day = timezone.localdate() + timedelta(3)
+    while not calendar.day_of(slot_day).workday:
+        slot_day += timedelta(1)
+
+    def slot(hour: int, capacity: int = 1) -> Slot:
+        start = f"{slot_day.isoformat()}T{hour:02d}:00:00+08:00"
+        return slots.publish_slot(
+            actor=users["officer_ps_msb"], start=start, minutes=30, capacity=capacity, place="Room 301"
+        )
+
+    bureau_slots = {"booked": slot(10), "offered": slot(11, capacity=2), "free": slot(15)}
+    with_meeting = move(
+        file("ent_pregene", title="Meeting on the dossier"), "escalate", "liaison_sbip", reason="Up"
+    )
+    booked = meetings.offer(with_meeting, actor=users["officer_ps_msb"], slots=[bureau_slots["booked"].pk])
+    meetings.book(booked, actor=users["ent_pregene"], slot=bureau_slots["booked"].pk)
+    with_offer = move(
+        file("ent_pregene", title="Offer of a meeting"), "escalate", "liaison_sbip", reason="Up"
+    )
+    meetings.offer(with_offer, actor=users["officer_ps_msb"], slots=[bureau_slots["offered"].pk])
     requests = {
+        "meeting": _fresh(with_meeting),
+        "offered": _fresh(with_offer),
         "draft": file("ent_pregene", submit=False, title="An unsent draft"),
         "case": _fresh(case),
         "info": move(
@@ -1509,6 +1650,8 @@ def build_world() -> World:
         guidance_file=guidance_file,
         unpublished=unpublished,
         admin_objects=_admin_objects(users),
+        slot_day=slot_day,
+        slots={key: found.pk for key, found in bureau_slots.items()},
         owner_other_session=SignedInSession.objects.create(
             user=users["ent_pregene"],
             session_key="matrixotherdevice0000000000000000",
@@ -1692,6 +1835,8 @@ def fingerprint(world: World) -> dict[str, Any]:
         found = dict(zip(scalars, cursor.fetchone(), strict=True))
     found["key projects"] = list(KeyProject.objects.order_by("pk").values_list())
     found["reply templates"] = list(ReplyTemplate.objects.order_by("pk").values_list())
+    found["slots"] = list(Slot.objects.order_by("pk").values_list("booked", "cancelled_at"))
+    found["meetings"] = list(Meeting.objects.order_by("pk").values_list("state", "slot", "sequence"))
     return found
 
 

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import assist, bulk, reply_templates, satisfaction, saved_views, views, views_watch
+from . import assist, bulk, meetings, reply_templates, satisfaction, saved_views, views, views_watch
 
 app_name = "api"
 
@@ -18,6 +18,8 @@ router.register("guidance", views.GuidanceViewSet, basename="guidance")
 router.register("views", saved_views.SavedViewViewSet, basename="view")
 router.register("reply-templates", reply_templates.ReplyTemplateViewSet, basename="reply-template")
 router.register("rectifications", satisfaction.RectificationViewSet, basename="rectification")
+router.register("slots", meetings.SlotViewSet, basename="slot")
+router.register("meetings", meetings.MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
@@ -46,6 +48,9 @@ urlpatterns = [
     path("requests/<int:pk>/similar/", assist.SimilarView.as_view(), name="request-similar"),
     path("assist/", assist.AssistView.as_view(), name="assist"),
     path("assist/feedback/", assist.FeedbackView.as_view(), name="assist-feedback"),
+    # Consultation meetings: a request's, and a booked one's calendar invitation.
+    path("requests/<int:pk>/meetings/", meetings.RequestMeetingsView.as_view(), name="request-meetings"),
+    path("meetings/<int:pk>/ics", meetings.meeting_ics, name="meeting-ics"),
     path("calendar/", views.calendar_days, name="calendar"),
     path("calendar/deadline/", views.calendar_deadline, name="calendar-deadline"),
     path(

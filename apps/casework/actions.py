@@ -270,6 +270,21 @@ def _leave_with_feedback(service_request: ServiceRequest, now: datetime) -> None
     service_request.feedback_due_at = None
 
 
+def record_feedback(service_request: ServiceRequest, *, tier: str, now: datetime) -> bool:
+    """Feedback the tier gave without a transition (a meeting booked with it, apps/meetings):
+    the clock of its visit stops and the request's deadline clears, if the request is still in
+    that tier's review and its clock still runs. The version moves on, so an action prepared on
+    the deadline before is told the request changed."""
+    if service_request.state not in REVIEW_STATES or service_request.tier != tier:
+        return False
+    if service_request.feedback_due_at is None:
+        return False
+    visits.record_feedback(visits.current_visit(service_request), now, leaving=False)
+    service_request.feedback_due_at = None
+    _write(service_request, now)
+    return True
+
+
 # --- creating -------------------------------------------------------------------------------
 def _choice(value: Any, field: str, choices: type[Category] | type[ProductType]) -> str:
     if not isinstance(value, str) or value not in choices.values:

@@ -425,6 +425,14 @@ class EventKind(models.TextChoices):
     APPEAL_DECIDED = "appeal_decided", _("Appeal decided")
     RECTIFICATION_BREACHED = "rectification_breached", _("Rectification deadline missed")
     FIX_RATED = "fix_rated", _("Rectification rated")
+    # Consultation meetings (apps/meetings).
+    MEETING_OFFERED = "meeting_offered", _("Meeting offered")
+    MEETING_BOOKED = "meeting_booked", _("Meeting booked")
+    MEETING_ANOTHER_TIME = "meeting_another_time", _("Another meeting time asked for")
+    MEETING_RESCHEDULED = "meeting_rescheduled", _("Meeting moved")
+    MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
+    MEETING_HELD = "meeting_held", _("Meeting minutes")
+    MEETING_NO_SHOW = "meeting_no_show", _("Meeting missed")
 
 
 # The job behind each kind of event that can happen with nobody acting.
@@ -449,6 +457,18 @@ SATISFACTION_KINDS = frozenset(
         EventKind.APPEAL_DECIDED,
         EventKind.RECTIFICATION_BREACHED,
         EventKind.FIX_RATED,
+    }
+)
+# Events whose words apps/meetings/texts.py writes from their details (the time, the place).
+MEETING_KINDS = frozenset(
+    {
+        EventKind.MEETING_OFFERED,
+        EventKind.MEETING_BOOKED,
+        EventKind.MEETING_ANOTHER_TIME,
+        EventKind.MEETING_RESCHEDULED,
+        EventKind.MEETING_CANCELLED,
+        EventKind.MEETING_HELD,
+        EventKind.MEETING_NO_SHOW,
     }
 )
 
@@ -539,6 +559,10 @@ class RequestEvent(AppendOnlyModel):
             from apps.satisfaction.texts import event_text
 
             return event_text(self)
+        if self.kind in MEETING_KINDS and details:
+            from apps.meetings.texts import event_text as meeting_text
+
+            return meeting_text(self)
         if self.kind == EventKind.SHARED and "department" in details:
             names = details["department"]
             chinese = (translation.get_language() or "").startswith("zh") and names.get("zh")

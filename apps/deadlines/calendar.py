@@ -215,6 +215,24 @@ def working_days_later(start: datetime, days: int) -> datetime:
     return _at(day, end_of_business())
 
 
+def day_of(day: date) -> Day:
+    """One day of the calendar: official, or the admins' override."""
+    return Calendar(day, day).day(day)
+
+
+def start_of_working_day_before(moment: datetime) -> datetime:
+    """Start of business of the last working day before the day of `moment` (a meeting on the
+    Monday after a holiday week is reminded of on the last working day before the holiday)."""
+    local = _local(moment)
+    cal = Calendar(local.date() - timedelta(_MAX_SCAN_DAYS * 2), local.date())
+    day = local.date() - timedelta(1)
+    for _ in range(_MAX_SCAN_DAYS * 2):
+        if cal.day(day).workday:
+            return _at(day, start_of_business())
+        day -= timedelta(1)
+    raise ValueError(f"No working day within {_MAX_SCAN_DAYS * 2} days before {local.date()}")
+
+
 def working_seconds_between(start: datetime, end: datetime) -> int:
     """Seconds of business hours (working days, start to end of business) between two moments."""
     if end <= start:

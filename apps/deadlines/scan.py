@@ -18,6 +18,8 @@ from django.db import transaction
 from apps.casework import actions
 from apps.casework.errors import DomainError
 from apps.casework.models import ServiceRequest, State
+from apps.meetings import actions as meetings
+from apps.meetings.models import Meeting, MeetingState
 from apps.notifications import services as notifications
 from apps.satisfaction import actions as satisfaction
 from apps.satisfaction.models import Rating, Rectification, RectificationState
@@ -37,13 +39,15 @@ class ScanReport:
     emails: int = 0
     ratings_defaulted: int = 0
     rectifications_breached: int = 0
+    meeting_reminders: int = 0
 
     def __str__(self) -> str:
         return (
             f"reminders sent: {self.reminders}, breaches recorded: {self.breaches}, "
             f"requests closed: {self.closed}, queued emails sent: {self.emails}, "
             f"ratings defaulted: {self.ratings_defaulted}, "
-            f"rectifications breached: {self.rectifications_breached}"
+            f"rectifications breached: {self.rectifications_breached}, "
+            f"meeting reminders: {self.meeting_reminders}"
         )
 
     def __bool__(self) -> bool:
@@ -109,6 +113,18 @@ def record_rectification_breaches(now: datetime) -> int:
     return sum(satisfaction.record_rectification_breach(item, now=now) for item in late[:BATCH])
 
 
+def remind_of_meetings(now: datetime) -> int:
+    """Booked meetings whose reminder (the working day before, an hour before) is due: each
+    sent once; none for a meeting already begun. Each read is a partial index's range."""
+    sent = 0
+    for which in ("day", "hour"):
+        due = Meeting.objects.filter(
+            **{"state": MeetingState.BOOKED, f"reminded_{which}_at": None, f"remind_{which}_at__lte": now}
+        ).select_related("request", "slot")
+        sent += sum(meetings.send_reminder(meeting, now=now, which=which) for meeting in due[:BATCH])
+    return sent
+
+
 def scan(now: datetime) -> ScanReport:
     report = ScanReport(
         reminders=send_reminders(now),
@@ -117,6 +133,7 @@ def scan(now: datetime) -> ScanReport:
         ratings_defaulted=default_ratings(now),
         closed=close_resolved(now),
         rectifications_breached=record_rectification_breaches(now),
+        meeting_reminders=remind_of_meetings(now),
         emails=notifications.retry_outbox(now),
     )
     if report:

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.casework.errors import InvalidInput, NotPermitted
+from apps.casework.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from apps.casework.models import Category
 from apps.deadlines import calendar
 from apps.organizations.models import Role, User
@@ -87,7 +87,7 @@ def publish_slot(
     local_start, local_end = timezone.localtime(begins), timezone.localtime(ends)
     if local_start.date() != local_end.date():
         raise _refused("minutes", _("A slot ends on the day it starts."))
-    day = calendar.days_between(local_start.date(), local_start.date())[0]
+    day = calendar.day_of(local_start.date())
     if not day.workday:
         raise _refused(
             "start",
@@ -142,3 +142,22 @@ def free_slots(organization_id: int, *, after: datetime | None = None, limit: in
             booked__lt=F("capacity"),
         ).order_by("start", "pk")[:limit]
     )
+
+
+def cancel_slot(slot: Slot, *, actor: User) -> Slot:
+    """Withdraw a slot nobody has booked (a booked one is freed by cancelling its meetings,
+    each with a reason the enterprise hears)."""
+    if not (actor.is_superuser or (actor.role in HOSTS and actor.organization_id == slot.organization_id)):
+        raise NotPermitted(_("Only the staff of the slot's organisation withdraw it."))
+    if slot.cancelled_at is not None:
+        raise TransitionNotAllowed(_("This slot is withdrawn already."))
+    withdrawn = Slot.objects.filter(pk=slot.pk, cancelled_at=None, booked=0).update(
+        cancelled_at=timezone.now()
+    )
+    if not withdrawn:
+        raise TransitionNotAllowed(
+            _("This slot has bookings: cancel those meetings first, each with a reason to the enterprise."),
+            code="slot_booked",
+        )
+    slot.refresh_from_db()
+    return slot

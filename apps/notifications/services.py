@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.casework.models import EventKind, RequestEvent, ServiceRequest
+from apps.casework.models import MEETING_KINDS, EventKind, RequestEvent, ServiceRequest
 from apps.deadlines.models import TierVisit
 from apps.desk import watching
 from apps.organizations.models import TIER_ORDER, Role, Tier, User
@@ -41,6 +41,8 @@ BREACH_BELOW = "deadline_breached_below"
 RATE_REQUEST = "rate_request"
 # Told to the security administrators: the emergency superuser account signed in.
 SUPERUSER_USED = "superuser_used"
+# Told to the people of a booked consultation meeting, the working day and the hour before.
+MEETING_REMINDER = "meeting_reminder"
 MAX_EMAIL_ATTEMPTS = 5
 
 
@@ -84,6 +86,16 @@ TEXTS: dict[str, Any] = {
     EventKind.APPEAL_DECIDED: _("%(actor)s decided the appeal on %(reference)s: %(snippet)s"),
     EventKind.FIX_RATED: _("%(snippet)s (%(reference)s)"),
     EventKind.RECTIFICATION_BREACHED: _("Rectification overdue on %(reference)s “%(title)s”: %(snippet)s"),
+    EventKind.MEETING_OFFERED: _("%(actor)s offered a consultation meeting on %(reference)s: choose a time."),
+    EventKind.MEETING_BOOKED: _("Consultation meeting on %(reference)s booked: %(snippet)s"),
+    EventKind.MEETING_ANOTHER_TIME: _("Another time is asked for the meeting on %(reference)s: %(snippet)s"),
+    EventKind.MEETING_RESCHEDULED: _("The consultation meeting on %(reference)s was moved: %(snippet)s"),
+    EventKind.MEETING_CANCELLED: _("The consultation meeting on %(reference)s was cancelled: %(snippet)s"),
+    EventKind.MEETING_HELD: _("Minutes of the consultation meeting on %(reference)s: %(snippet)s"),
+    EventKind.MEETING_NO_SHOW: _("The consultation meeting on %(reference)s was recorded as missed."),
+    MEETING_REMINDER: _(
+        "Reminder: consultation meeting on %(reference)s “%(title)s” at %(time)s, %(place)s."
+    ),
     REMINDER: _("Due soon: feedback on %(reference)s “%(title)s” at the %(tier)s tier is due %(due)s."),
     NEW_WORK: _("New in your queue: %(reference)s “%(title)s”."),
     BREACH_BELOW: _(
@@ -117,6 +129,7 @@ KIND_LABELS: dict[str, Any] = {
     watching.WATCHED: _("A request you follow"),
     watching.MENTIONED: _("You were mentioned"),
     SUPERUSER_USED: _("Superuser account used"),
+    MEETING_REMINDER: _("Meeting reminder"),
 }
 
 # How loud each kind is: a missed deadline is not a routine item, a deadline coming up or a
@@ -131,6 +144,8 @@ SEVERITIES: dict[str, str] = {
     EventKind.APPEALED: WARNING,
     RATE_REQUEST: WARNING,
     REMINDER: WARNING,
+    MEETING_REMINDER: WARNING,
+    EventKind.MEETING_OFFERED: WARNING,
     EventKind.INFO_REQUESTED: WARNING,
 }
 SEVERITY_LABELS: dict[str, Any] = {URGENT: _("Urgent"), WARNING: _("Attention"), INFO: _("Information")}
@@ -216,6 +231,14 @@ _SATISFACTION_KINDS = {
 }
 
 
+def meeting_hosts(meeting_id: int | None) -> set[int]:
+    """Who offered the meeting and whose slot it is in."""
+    from apps.meetings.models import Meeting
+
+    found = Meeting.objects.filter(pk=meeting_id or 0).values_list("proposed_by_id", "slot__host_id").first()
+    return _active(Q(pk__in=[pk for pk in found or () if pk]))
+
+
 def _owners(authority_id: int, department_id: int | None, *roles: str) -> set[int]:
     """Staff of the organisation whose answer was rated: the park, or the authority and its
     department."""
@@ -274,6 +297,10 @@ def recipients_for_event(event: RequestEvent) -> dict[int, str]:
         found[service_request.assignee_id] = event.kind
     elif event.kind in _SATISFACTION_KINDS:
         _satisfaction_recipients(event, found)
+    elif event.kind in MEETING_KINDS and event.actor_id in filers:
+        # The enterprise's side answered or changed the meeting: its hosts hear of it.
+        for user_id in meeting_hosts((event.details or {}).get("meeting")):
+            found.setdefault(user_id, event.kind)
     elif event.kind == EventKind.DEADLINE_BREACHED:
         for user_id in tier_staff(service_request) | tier_supervisors(service_request, event.tier):
             found[user_id] = event.kind
@@ -337,6 +364,8 @@ def notify_event(event: RequestEvent) -> None:
         due=service_request.feedback_due_at,
     )
     params["event"] = event.kind  # what a follower's notification names
+    if event.kind in MEETING_KINDS:
+        params["meeting"] = str((event.details or {}).get("meeting", ""))  # its .ics goes with the email
     files = (event.details or {}).get("files")
     if files:
         # The files that came with a filing or a reply, named in its notification.
@@ -391,6 +420,29 @@ def notify_reminder(visit: TierVisit, now: datetime) -> int:
             created_at=now,
         )
         for user_id in recipients
+    ]
+    _create(rows)
+    return len(rows)
+
+
+def notify_meeting_reminder(meeting: Any, now: datetime) -> int:
+    """The working day before a booked meeting, and an hour before: the person who booked it,
+    the one who offered it and its host."""
+    service_request = meeting.request
+    people = _active(
+        Q(pk__in=[pk for pk in (meeting.booked_by_id, meeting.proposed_by_id, meeting.slot.host_id) if pk])
+    )
+    params = _params(service_request, actor=None, tier=meeting.tier)
+    params.update(time=meeting.starts_at.isoformat(), place=meeting.slot.place, meeting=str(meeting.pk))
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            kind=MEETING_REMINDER,
+            request=service_request,
+            params=params,
+            created_at=now,
+        )
+        for user_id in people
     ]
     _create(rows)
     return len(rows)
@@ -484,6 +536,8 @@ def link(notification: Notification) -> str:
 _ANCHORS: dict[str, str] = {
     RATE_REQUEST: "rate",
     EventKind.RECTIFIED: "rectification",
+    MEETING_REMINDER: "meetings",
+    **dict.fromkeys(MEETING_KINDS, "meetings"),
     **{kind: "rectification" for kind in _SATISFACTION_KINDS if kind != EventKind.RATED},
 }
 
@@ -526,6 +580,33 @@ def compose_email(notification: Notification, language: str) -> tuple[str, str]:
         return _one_line(subject, 200), "\n".join(lines)
 
 
+# The notifications whose email carries the meeting's .ics: calendar programs add, move or
+# remove the entry from it.
+_WITH_INVITATION = {
+    EventKind.MEETING_BOOKED,
+    EventKind.MEETING_RESCHEDULED,
+    EventKind.MEETING_CANCELLED,
+    MEETING_REMINDER,
+}
+
+
+def meeting_invitation(notification: Notification, language: str) -> tuple[str, str, str] | None:
+    """(file name, content, type) of the .ics for a notification about a booked meeting."""
+    if notification.kind not in _WITH_INVITATION and notification.params.get("event") not in _WITH_INVITATION:
+        return None
+    from apps.meetings import ics
+    from apps.meetings.models import Meeting
+
+    meeting = (
+        Meeting.objects.filter(pk=int(notification.params.get("meeting") or 0))
+        .select_related("request", "slot__host", "organization")
+        .first()
+    )
+    if meeting is None or meeting.slot is None:
+        return None
+    return ics.filename(meeting), ics.invitation(meeting, language), "text/calendar"
+
+
 def _claimable(now: datetime) -> Q:
     return Q(email_state=EmailState.PENDING) | Q(
         email_state=EmailState.SENDING, email_claimed_at__lte=now - claim_lease()
@@ -561,7 +642,11 @@ def deliver(ids: Iterable[int], now: datetime | None = None) -> int:
         recipient = notification.recipient
         try:
             subject, body = compose_email(notification, recipient.language)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+            message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+            invitation = meeting_invitation(notification, recipient.language)
+            if invitation is not None:
+                message.attach(*invitation)
+            message.send()
         except Exception:
             logger.warning("Email for notification %s failed", notification.pk, exc_info=True)
             attempts = notification.email_attempts + 1

@@ -270,6 +270,9 @@ PORTAL: dict[str, Any] = {
     # rectification is due this many working days after it opened.
     "RATING_DEFAULT_AFTER_DAYS": 7,
     "RECTIFICATION_WORKING_DAYS": 5,
+    # Consultation meetings: either side may cancel or move a booked meeting until this many
+    # hours before it starts; after that, it is held or recorded as missed.
+    "MEETING_CHANGE_NOTICE_HOURS": int(os.environ.get("PORTAL_MEETING_CHANGE_NOTICE_HOURS", 4)),
     # What the service figures are read against where an organisation has no target of its own.
     "TARGET_ON_TIME_PERCENT": 95,
     "TARGET_SATISFACTION_PERCENT": 90,
