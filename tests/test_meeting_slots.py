@@ -4,12 +4,10 @@ by one booking at a time, so that two enterprises never get the same last place.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.db import connection
 
 from apps.casework.errors import InvalidInput, NotPermitted
 from apps.meetings import slots
@@ -90,27 +88,3 @@ def test_a_slot_over_the_hosts_own_is_refused_but_a_colleagues_is_not(users):
     assert publish(users, "officer_ps_msb2", start="2026-09-22T14:15:00+08:00")
     assert publish(users, start="2026-09-22T14:30:00+08:00")  # back to back is fine
     assert Slot.objects.count() == 3
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_bookings_of_the_last_place_have_one_winner(users):
-    slot = publish(users, capacity=1)
-    barrier = threading.Barrier(2)
-    results: list[bool] = []
-
-    def book() -> None:
-        try:
-            barrier.wait()
-            results.append(slots.take_place(slot))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=book) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert sorted(results) == [False, True]
-    slot.refresh_from_db()
-    assert slot.booked == 1 and slot.free == 0
-    assert slots.free_slots(slot.organization_id) == []

@@ -6,16 +6,14 @@ happy path."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 
 from apps.casework import actions as casework
-from apps.casework.errors import ConcurrentChange, InvalidInput, NotPermitted, TransitionNotAllowed
+from apps.casework.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from apps.casework.models import EventKind, RequestEvent
 from apps.deadlines.models import TierVisit
 from apps.deadlines.scan import scan
@@ -154,43 +152,6 @@ def test_a_full_slot_is_refused_with_the_next_free_times_and_nothing_changes(
     assert fresh(other).feedback_due_at is not None, "a lost race stops no clock"
     # The next free time shown can be booked at once.
     assert actions.book(second, actor=users["ent_ascentawits"], slot=later.pk).slot == later
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_enterprises_racing_for_the_last_place_one_wins(users, make_request):
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
-        pytest.skip("threads need a database shared between connections")
-    last_place = publish(users)
-    meetings = []
-    for enterprise in ("ent_pregene", "ent_ascentawits"):
-        service_request = casework.escalate(
-            make_request(enterprise), actor=users["liaison_sbip"], reason="Needs the district"
-        )
-        meetings.append(actions.offer(service_request, actor=users["officer_ps_msb"], slots=[last_place.pk]))
-    outcomes: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def book(meeting, who):
-        barrier.wait()
-        try:
-            actions.book(meeting, actor=users[who], slot=last_place.pk)
-            outcomes.append("won")
-        except ConcurrentChange as lost:
-            outcomes.append(lost.code)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=book, args=(meeting, who))
-        for meeting, who in zip(meetings, ("ent_pregene", "ent_ascentawits"), strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["slot_full", "won"]
-    assert Slot.objects.get(pk=last_place.pk).booked == 1
-    assert Meeting.objects.filter(state=MeetingState.BOOKED).count() == 1
 
 
 def test_asking_for_another_time_lets_the_tier_offer_again(offered, users):
