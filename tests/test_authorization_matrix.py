@@ -1047,6 +1047,51 @@ ROWS: list[Row] = [
         ),
         kwargs=request_pk("resolved"),
     ),
+    # Consultation meetings from the request page, and the slots page of those who host them.
+    Row(
+        "request-meeting-offer",
+        "page",
+        get=NOT_OFFERED,
+        unsafe=form(
+            Access(302, CASE_TIER, seen_by=SEES["case"], refused=302),
+            lambda w: {"offer-slots": [w.slots["free"]]},
+        ),
+        kwargs=request_pk("case"),
+    ),
+    *[
+        Row(
+            "request-meeting-act",
+            "page",
+            variant=name,
+            get=NOT_OFFERED,
+            unsafe=form(Access(302, allowed, seen_by=SEES[key], refused=302), data),
+            kwargs=lambda w, key=key, name=name: {
+                "pk": w.requests[key].pk,
+                "meeting_id": Meeting.objects.get(request=w.requests[key]).pk,
+                "name": name,
+            },
+        )
+        for name, key, allowed, data in (
+            ("book", "offered", FILERS, lambda w: {"book-slot": w.slots["offered"]}),
+            ("cancel", "meeting", FILERS | MEETING_HOSTS, lambda w: {"cancel-reason": "From the page"}),
+        )
+    ],
+    Row(
+        "slots",
+        "page",
+        get=private_to(SLOT_HOSTS | {"admin"}),
+        unsafe=form(
+            Access(302, SLOT_HOSTS | {"admin"}, seen_by=SLOT_HOSTS | {"admin"}, changes=SLOT_HOSTS),
+            lambda w: {
+                "kind": "slot",
+                "slot-day": w.slot_day.isoformat(),
+                "slot-start": "17:00",
+                "slot-minutes": "30",
+                "slot-capacity": "1",
+                "slot-place": "Matrix room",
+            },
+        ),
+    ),
     Row(
         "rectification-act",
         "page",

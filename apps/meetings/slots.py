@@ -3,7 +3,8 @@ calendar (apps.deadlines.calendar), the host's other slots, and one winner for t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -161,3 +162,110 @@ def cancel_slot(slot: Slot, *, actor: User) -> Slot:
         )
     slot.refresh_from_db()
     return slot
+
+
+MAX_PATTERN_DAYS = 92
+MAX_PATTERN_SLOTS = 400
+
+
+@dataclass
+class PatternResult:
+    published: list[Slot] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "2026-10-01 (National Day)", in words
+
+
+def publish_pattern(
+    *,
+    actor: User,
+    weekdays: Any,
+    first_day: date,
+    last_day: date,
+    day_start: time,
+    day_end: time,
+    minutes: Any,
+    capacity: Any = 1,
+    place: Any,
+    categories: Any = (),
+    skip: Any = "",
+) -> PatternResult:
+    """A recurring pattern ("Tuesdays and Thursdays 14:00–17:00 in 30-minute slots") over a span
+    of days, all at once or nothing: each slot by `publish_slot`'s rules. Days off (holidays,
+    the admins' closures), the days given as exceptions and times already taken by the actor's
+    own slots are left out and said; a day in the past is left out too."""
+    check_may_host(actor)
+    days_wanted = {int(day) for day in weekdays or () if str(day).isdigit() and 0 <= int(day) <= 6}
+    if not days_wanted:
+        raise _refused("weekdays", _("Choose the days of the week."))
+    if last_day < first_day or (last_day - first_day).days >= MAX_PATTERN_DAYS:
+        raise _refused("last_day", _("The last day comes after the first, within 92 days."))
+    length = _whole(minutes, "minutes", MIN_MINUTES, MAX_MINUTES)
+    if day_end <= day_start:
+        raise _refused("day_end", _("The day's last slot ends after its first begins."))
+    excepted: set[date] = set()
+    for word in str(skip or "").replace("，", ",").replace(";", ",").split(","):
+        if word.strip():
+            try:
+                excepted.add(date.fromisoformat(word.strip()))
+            except ValueError:
+                raise _refused("skip", _("Dates as YYYY-MM-DD, separated by commas.")) from None
+    result = PatternResult()
+    now = timezone.now()
+    with transaction.atomic():
+        day = first_day
+        while day <= last_day:
+            if day.weekday() in days_wanted:
+                named = calendar.day_of(day)
+                if day in excepted:
+                    result.skipped.append(_("%(date)s (as asked)") % {"date": day.isoformat()})
+                elif not named.workday:
+                    result.skipped.append(f"{day.isoformat()} ({named.name or _('day off')})")
+                else:
+                    _publish_day(
+                        actor, day, day_start, day_end, length, capacity, place, categories, now, result
+                    )
+            day += timedelta(days=1)
+        if len(result.published) > MAX_PATTERN_SLOTS:
+            raise _refused("minutes", _("At most 400 slots at once: a shorter span or longer slots."))
+        if not result.published:
+            raise _refused("weekdays", _("No slot fits: every day chosen is off, past or taken."))
+    return result
+
+
+def _publish_day(
+    actor: User,
+    day: date,
+    day_start: time,
+    day_end: time,
+    length: int,
+    capacity: Any,
+    place: Any,
+    categories: Any,
+    now: datetime,
+    result: PatternResult,
+) -> None:
+    zone = timezone.get_current_timezone()
+    begins = datetime.combine(day, day_start, tzinfo=zone)
+    closes = datetime.combine(day, day_end, tzinfo=zone)
+    taken = 0
+    while begins + timedelta(minutes=length) <= closes:
+        if begins > now:
+            try:
+                result.published.append(
+                    publish_slot(
+                        actor=actor,
+                        start=begins,
+                        minutes=length,
+                        capacity=capacity,
+                        place=place,
+                        categories=categories,
+                    )
+                )
+            except InvalidInput as refusal:
+                if "start" not in refusal.fields:
+                    raise  # the place, the capacity, the topics: the whole pattern is wrong
+                taken += 1
+        begins += timedelta(minutes=length)
+    if taken:
+        result.skipped.append(
+            _("%(date)s: %(count)d times already taken") % {"date": day.isoformat(), "count": taken}
+        )

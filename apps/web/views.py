@@ -48,6 +48,7 @@ from . import assist as assist_page
 from . import bulk as bulk_page
 from . import figures as figures_page
 from . import flash, forms, reply_templates
+from . import meetings as meetings_page
 from . import satisfaction as satisfaction_page
 from . import saved_views as desk_views
 
@@ -403,6 +404,8 @@ def _detail_context(
         ),
         # The Rating and Rectification cards, with any of their forms that came back refused.
         **satisfaction_page.detail_context(request, service_request, forms_in_error.get("satisfaction", {})),
+        # The Meetings card, with any of its forms that came back refused.
+        **meetings_page.detail_context(request, service_request, forms_in_error.get("meetings", {})),
     }
 
 
