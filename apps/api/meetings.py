@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +28,7 @@ from apps.casework import selectors as casework_selectors
 from apps.casework.errors import TransitionNotAllowed
 from apps.casework.models import TEXT_MAX_LENGTH, Category
 from apps.meetings import actions, ics, selectors, slots
-from apps.meetings.models import Meeting, MeetingState, Outcome, Slot
+from apps.meetings.models import Meeting, Outcome, Slot
 from apps.organizations.models import User
 
 from .serializers import StrictBooleanField, StrictCharField, UserSummarySerializer, WholeNumberField
@@ -120,14 +121,11 @@ class MeetingSerializer(serializers.ModelSerializer):
             "ics_url",
         ]
 
-    def _slots(self, found: Any) -> Any:
-        return SlotSerializer(found, many=True, context=self.context).data
-
     def get_organization_name(self, meeting: Meeting) -> str:
         return meeting.organization.display_name
 
     def get_slots(self, meeting: Meeting) -> Any:
-        return self._slots(meeting.slots.all())
+        return SlotSerializer(meeting.slots.all(), many=True, context=self.context).data
 
     def get_slot(self, meeting: Meeting) -> Any:
         return None if meeting.slot is None else SlotSerializer(meeting.slot, context=self.context).data
@@ -141,8 +139,6 @@ class MeetingSerializer(serializers.ModelSerializer):
     def get_ics_url(self, meeting: Meeting) -> str | None:
         if meeting.slot is None:
             return None
-        from django.urls import reverse
-
         return reverse("api:meeting-ics", kwargs={"pk": meeting.pk})
 
 
@@ -246,7 +242,7 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if wanted.get("organization"):
             found = found.filter(organization_id=wanted["organization"])
         if wanted.get("free") is True:
-            found = found.filter(selectors.free_filter())
+            found = found.filter(slots.free())
         if wanted.get("host") == "me":
             found = found.filter(host=_caller(self.request))
         return found.order_by("start", "pk")
@@ -444,7 +440,7 @@ def meeting_ics(request: Request, pk: int) -> HttpResponse:
     """The booked meeting as an iCalendar invitation (RFC 5545) that calendar programs open,
     in the caller's language; a cancelled one as its cancellation."""
     meeting = selectors.get_visible_meeting(_caller(request), pk)
-    if meeting.slot is None or meeting.state in (MeetingState.PROPOSED, MeetingState.ANOTHER_TIME):
+    if meeting.slot is None:  # offered, or another time asked for: never booked
         raise TransitionNotAllowed(_("This meeting is not booked: it has no time for a calendar yet."))
     response = HttpResponse(ics.invitation(meeting), content_type=ics.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{ics.filename(meeting)}"'

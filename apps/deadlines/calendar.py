@@ -170,12 +170,14 @@ def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=SHANGHAI)
 
 
-def _next_workday(cal: Calendar, day: date, *, include: bool) -> date:
-    candidate = day if include else day + timedelta(1)
+def _next_workday(cal: Calendar, day: date, *, include: bool, step: int = 1) -> date:
+    """The first working day from `day` on (`include`: `day` itself may be it); `step=-1`:
+    the last one before it."""
+    candidate = day if include else day + timedelta(step)
     for _ in range(_MAX_SCAN_DAYS):
         if cal.day(candidate).workday:
             return candidate
-        candidate += timedelta(1)
+        candidate += timedelta(step)
     raise ValueError(f"No working day within {_MAX_SCAN_DAYS} days of {day}")
 
 
@@ -223,14 +225,9 @@ def day_of(day: date) -> Day:
 def start_of_working_day_before(moment: datetime) -> datetime:
     """Start of business of the last working day before the day of `moment` (a meeting on the
     Monday after a holiday week is reminded of on the last working day before the holiday)."""
-    local = _local(moment)
-    cal = Calendar(local.date() - timedelta(_MAX_SCAN_DAYS * 2), local.date())
-    day = local.date() - timedelta(1)
-    for _ in range(_MAX_SCAN_DAYS * 2):
-        if cal.day(day).workday:
-            return _at(day, start_of_business())
-        day -= timedelta(1)
-    raise ValueError(f"No working day within {_MAX_SCAN_DAYS * 2} days before {local.date()}")
+    day = _local(moment).date()
+    cal = Calendar(day - timedelta(_MAX_SCAN_DAYS), day)
+    return _at(_next_workday(cal, day, include=False, step=-1), start_of_business())
 
 
 def working_seconds_between(start: datetime, end: datetime) -> int:

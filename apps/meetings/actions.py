@@ -127,6 +127,11 @@ def _claim(meeting: Meeting, expected: Iterable[str], **values: Any) -> None:
     meeting.sequence += 1
 
 
+def _close(meeting: Meeting, expected: str, state: str, actor: User, now: datetime, reason: str) -> None:
+    """End the meeting (another time asked for, cancelled, missed): who, when and why."""
+    _claim(meeting, [expected], state=state, reason=reason, closed_by=actor, closed_at=now)
+
+
 def _state_refusal(meeting: Meeting, what: str) -> TransitionNotAllowed:
     return TransitionNotAllowed(
         _("This meeting is %(state)s: it cannot be %(what)s.")
@@ -297,14 +302,7 @@ def ask_another_time(meeting: Meeting, *, actor: User, reason: Any) -> Meeting:
     reason = casework.clean_text(reason, "reason", max_length=NOTE_MAX_LENGTH)
     now = timezone.now()
     with transaction.atomic():
-        _claim(
-            meeting,
-            [MeetingState.PROPOSED],
-            state=MeetingState.ANOTHER_TIME,
-            reason=reason,
-            closed_by=actor,
-            closed_at=now,
-        )
+        _close(meeting, MeetingState.PROPOSED, MeetingState.ANOTHER_TIME, actor, now, reason)
         _record(meeting, EventKind.MEETING_ANOTHER_TIME, actor, now, text=reason, details=_details(meeting))
     return meeting
 
@@ -334,14 +332,7 @@ def cancel(meeting: Meeting, *, actor: User, reason: Any) -> Meeting:
     reason = casework.clean_text(reason, "reason", max_length=NOTE_MAX_LENGTH)
     slot = meeting.slot
     with transaction.atomic():
-        _claim(
-            meeting,
-            [meeting.state],
-            state=MeetingState.CANCELLED,
-            reason=reason,
-            closed_by=actor,
-            closed_at=now,
-        )
+        _close(meeting, meeting.state, MeetingState.CANCELLED, actor, now, reason)
         if slot is not None:
             slot_rules.give_back_place(slot)
         _record(
@@ -435,14 +426,7 @@ def record_no_show(meeting: Meeting, *, actor: User, note: Any = "") -> Meeting:
     now = _check_after_start(meeting, actor, _("a missed meeting"))
     note = casework.clean_text(note, "note", required=False, max_length=NOTE_MAX_LENGTH)
     with transaction.atomic():
-        _claim(
-            meeting,
-            [MeetingState.BOOKED],
-            state=MeetingState.NO_SHOW,
-            reason=note,
-            closed_by=actor,
-            closed_at=now,
-        )
+        _close(meeting, MeetingState.BOOKED, MeetingState.NO_SHOW, actor, now, note)
         _record(
             meeting,
             EventKind.MEETING_NO_SHOW,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from apps.casework.models import ServiceRequest
 from apps.organizations.models import Organization, OrgKind, Role, User
 
 from .models import OPEN_STATES, Meeting, Slot
-from .slots import HOSTS
+from .slots import HOSTS, free
 
 _AUTHORITIES = (OrgKind.DISTRICT, OrgKind.MUNICIPAL, OrgKind.PROVINCIAL)
 
@@ -93,12 +93,7 @@ def visible_slots(user: User) -> QuerySet[Slot]:
     if user.role in HOSTS:
         return slots.filter(organization_id__in=_units_of_staff(user))
     if user.role == Role.ENTERPRISE and user.organization_id:
-        return slots.filter(
-            organization_id__in=_units_for_enterprise(user),
-            cancelled_at=None,
-            start__gt=timezone.now(),
-            booked__lt=F("capacity"),
-        )
+        return slots.filter(free(), organization_id__in=_units_for_enterprise(user))
     return slots.none()
 
 
@@ -110,7 +105,3 @@ def slots_between(slots: QuerySet[Slot], first: date | None, last: date | None) 
     if last is not None:
         slots = slots.filter(start__lt=datetime.combine(last + timedelta(1), time.min, tzinfo=zone))
     return slots
-
-
-def free_filter() -> Q:
-    return Q(cancelled_at=None, booked__lt=F("capacity"), start__gt=timezone.now())

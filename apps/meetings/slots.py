@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,13 +119,17 @@ def publish_slot(
         )
 
 
+def free(after: datetime | None = None) -> Q:
+    """A slot that can still be booked: not withdrawn, not begun (by `after`, default now),
+    with a place left."""
+    return Q(cancelled_at=None, start__gt=after or timezone.now(), booked__lt=F("capacity"))
+
+
 def take_place(slot: Slot) -> bool:
     """Take one place of the slot: True for the one who got it, False when it was full (or
     cancelled, or begun) by the time they asked. A conditional update: of two bookings of the
     last place, exactly one wins."""
-    taken = Slot.objects.filter(
-        pk=slot.pk, cancelled_at=None, booked__lt=F("capacity"), start__gt=timezone.now()
-    ).update(booked=F("booked") + 1)
+    taken = Slot.objects.filter(free(), pk=slot.pk).update(booked=F("booked") + 1)
     return taken == 1
 
 
@@ -136,12 +140,7 @@ def give_back_place(slot: Slot) -> None:
 def free_slots(organization_id: int, *, after: datetime | None = None, limit: int = 5) -> list[Slot]:
     """The next slots of an organisation with a place left, soonest first."""
     return list(
-        Slot.objects.filter(
-            organization_id=organization_id,
-            cancelled_at=None,
-            start__gt=after or timezone.now(),
-            booked__lt=F("capacity"),
-        ).order_by("start", "pk")[:limit]
+        Slot.objects.filter(free(after), organization_id=organization_id).order_by("start", "pk")[:limit]
     )
 
 

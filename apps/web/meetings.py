@@ -193,8 +193,7 @@ def _entry(meeting: Meeting, user: User, sent: dict[str, Any]) -> dict[str, Any]
             for name in offered
         ],
         "open_form": sent.get("open", ""),
-        "ics": meeting.slot_id is not None
-        and meeting.state not in (MeetingState.PROPOSED, MeetingState.ANOTHER_TIME),
+        "ics": meeting.slot_id is not None,  # booked once: held, moved or cancelled since
     }
 
 
@@ -205,7 +204,7 @@ def _may_offer(service_request: ServiceRequest, user: User) -> bool:
 def _offerable_slots(service_request: ServiceRequest) -> list[Slot]:
     return list(
         Slot.objects.filter(organization_id__in=actions.holding_units(service_request))
-        .filter(selectors.free_filter())
+        .filter(slots.free())
         .order_by("start", "pk")[:20]
     )
 
@@ -516,11 +515,8 @@ def _publish_pattern(request: HttpRequest, user: User, form: PatternForm) -> boo
 
 
 def _withdraw(request: HttpRequest, user: User) -> None:
-    slot = (
-        selectors.visible_slots(user).filter(pk=request.POST.get("slot") or 0).first()
-        if str(request.POST.get("slot", "")).isdigit()
-        else None
-    )
+    pk = request.POST.get("slot", "")
+    slot = selectors.visible_slots(user).filter(pk=pk).first() if pk.isdigit() else None
     if slot is None:
         messages.error(request, _("No such slot."))
         return
