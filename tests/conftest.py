@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from auditlog.context import disable_auditlog
+from django.conf import settings as django_settings
 from django.test import Client
 from django.utils.functional import LazyObject, empty
 from rest_framework.test import APIClient
@@ -74,6 +75,18 @@ def make_request(users, orgs) -> Callable[..., ServiceRequest]:
         )
 
     return make
+
+
+@pytest.fixture
+def at_district(users, make_request) -> ServiceRequest:
+    """Pregene's clinical-trial question, escalated by the park: in district review at the
+    Pingshan Market Supervision Bureau, its clock running; the emails of getting there gone."""
+    from django.core import mail
+
+    service_request = make_request("ent_pregene")
+    actions.escalate(fresh(service_request), actor=users["liaison_sbip"], reason="Needs the bureau")
+    mail.outbox.clear()
+    return fresh(service_request)
 
 
 @pytest.fixture
@@ -165,3 +178,46 @@ def browser(users):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def quota(settings) -> Callable[[int | None], None]:
+    """`quota(bytes)`: what one organisation's users may upload in all (None: no limit)."""
+
+    def set_quota(value: int | None) -> None:
+        settings.PORTAL = {**django_settings.PORTAL, "ORG_UPLOAD_QUOTA_BYTES": value}
+
+    return set_quota
+
+
+def _is_transactional(item: pytest.Item) -> bool | None:
+    """True for a test on a transactional database (flushed after it), False for one inside a
+    transaction that rolls back, None for one without the database (pytest-django's own test)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if {"transactional_db", "live_server"} & set(fixtures) or (
+        marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ):
+        return True
+    if marker is not None or "db" in fixtures:
+        return False
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module's database tests are all transactional or none. pytest-django runs transactional
+    tests last, but `--dist loadfile` hands a module to one worker whole: a transactional test
+    in a module of ordinary ones flushes the database in the middle of that worker's run, and
+    the rows the migrations seed (beat's tasks, the deadline policy) are gone for the modules
+    after it there. Races and live servers go in modules of their own."""
+    kinds: dict[Any, set[bool]] = {}
+    for item in items:
+        transactional = _is_transactional(item)
+        if transactional is not None:
+            kinds.setdefault(item.path, set()).add(transactional)
+    mixed = sorted(str(path) for path, found in kinds.items() if len(found) > 1)
+    if mixed:
+        raise pytest.UsageError(
+            "These modules mix transactional and ordinary database tests; move one kind into a "
+            "module of its own:\n" + "\n".join(mixed)
+        )

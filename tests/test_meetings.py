@@ -41,13 +41,6 @@ def publish(users, who="officer_ps_msb", start=WEDNESDAY_2PM, **given):
 
 
 @pytest.fixture
-def at_district(make_request, users):
-    """A clinical-trial question the park escalated: it waits at Pingshan MSB, clock running."""
-    service_request = make_request()
-    return casework.escalate(service_request, actor=users["liaison_sbip"], reason="Needs the district")
-
-
-@pytest.fixture
 def offered(at_district, users):
     first = publish(users)
     second = publish(users, start="2026-12-10T10:00:00+08:00")

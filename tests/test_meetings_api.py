@@ -30,11 +30,6 @@ def new_slot(api, start="2026-12-09T14:00:00+08:00", who="officer_ps_msb", **mor
     )
 
 
-@pytest.fixture
-def at_district(make_request, users):
-    return casework.escalate(make_request(), actor=users["liaison_sbip"], reason="Needs the district")
-
-
 def test_an_officer_publishes_slots_and_lists_a_week_of_them(api):
     assert new_slot(api).status_code == 201
     assert new_slot(api, start="2026-12-14T09:30:00+08:00", capacity=4).status_code == 201

@@ -32,11 +32,6 @@ def client_for(users, who: str) -> Client:
     return client
 
 
-@pytest.fixture
-def at_district(make_request, users):
-    return casework.escalate(make_request(), actor=users["liaison_sbip"], reason="Needs the district")
-
-
 def publish(users, start="2026-09-23T14:00:00+08:00", who="officer_ps_msb", **more):
     return slots.publish_slot(actor=users[who], start=start, minutes=30, place="Room 301", **more)
 

@@ -4,13 +4,11 @@ is kept of it, neither a row nor bytes on disk. Other organisations are unaffect
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 
 from apps.casework import actions, uploads
@@ -25,14 +23,6 @@ pytestmark = pytest.mark.usefixtures("upload_root")
 @pytest.fixture
 def private_root(upload_root):
     return upload_root
-
-
-@pytest.fixture
-def quota(settings) -> Any:
-    def set_quota(value: int | None) -> None:
-        settings.PORTAL = {**django_settings.PORTAL, "ORG_UPLOAD_QUOTA_BYTES": value}
-
-    return set_quota
 
 
 @pytest.fixture
@@ -143,38 +133,6 @@ def test_a_refusal_under_the_lock_removes_the_file_already_written(
     with pytest.raises(Exception, match="does not fit"):
         actions.add_attachment(sr, actor=users["ent_pregene2"], upload=pdf())
     assert state(sr) == before
-    assert len(stored_files(private_root)) == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_simultaneous_uploads_that_only_fit_one_at_a_time_let_exactly_one_in(
-    api, make_request, quota, private_root
-):
-    sr = make_request()
-    quota(SIZE + SIZE // 2)
-    barrier = threading.Barrier(2, timeout=60)
-    results: list[Any] = [None, None]
-
-    def work(index: int, username: str) -> None:
-        client = api(username)
-        try:
-            barrier.wait()
-            results[index] = api_upload(lambda _name: client, username, sr).status_code
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(i, name), daemon=True)
-        for i, name in enumerate(["ent_pregene", "ent_pregene2"])
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert sorted(results) == [201, 400], results
-    assert Attachment.objects.filter(request=sr).count() == 1
     assert len(stored_files(private_root)) == 1
 
 
