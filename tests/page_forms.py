@@ -73,3 +73,47 @@ def forms_in(html: str) -> list[Form]:
     parser = _FormParser()
     parser.feed(html)
     return parser.forms
+
+
+class _TableParser(HTMLParser):
+    """The rows of one table as a reader sees them: each row's cells' text, headers included."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id = table_id
+        self.rows: list[list[str]] = []
+        self.found = False
+        self._depth = 0  # tables open inside the one read (none expected)
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            if self._depth or dict(attrs_list).get("id") == self.table_id:
+                self.found = True
+                self._depth += 1
+        elif self._depth and tag == "tr":
+            self.rows.append([])
+        elif self._depth and tag in ("td", "th") and self.rows:
+            self._cell = []
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._depth:
+            self._depth -= 1
+        elif tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(" ".join(" ".join(self._cell).split()))
+            self._cell = None
+
+
+def table_rows(html: str, table_id: str) -> dict[str, list[str]]:
+    """The rows of the table `table_id` under their first cell (the row's header): the rest of
+    the cells' text, whitespace collapsed. Header-only rows (the column heads) are left out."""
+    parser = _TableParser(table_id)
+    parser.feed(html)
+    assert parser.found, f"no table #{table_id} on the page"
+    return {
+        row[0]: row[1:] for row in parser.rows if len(row) > 1 and not all(cell == "" for cell in row[1:])
+    }

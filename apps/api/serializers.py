@@ -657,6 +657,31 @@ class FiguresSerializer(serializers.Serializer):
     appeals_upheld = serializers.IntegerField()
     appeals_set_aside = serializers.IntegerField()
     appeals_pending = serializers.IntegerField()
+    meetings = serializers.IntegerField(help_text=_("Consultation meetings offered in the period."))
+    meetings_booked = serializers.IntegerField(
+        help_text=_("Of them, booked and neither held nor missed yet.")
+    )
+    meetings_held = serializers.IntegerField(help_text=_("Of them, held (minutes recorded)."))
+    meetings_no_show = serializers.IntegerField(help_text=_("Of them, missed by the enterprise."))
+    meetings_cancelled = serializers.IntegerField(help_text=_("Of them, cancelled by either side."))
+    median_days_to_meeting = serializers.FloatField(
+        allow_null=True,
+        help_text=_(
+            "Median calendar days from the request's filing to its meeting (booked, held or missed)."
+        ),
+    )
+    p90_days_to_meeting = serializers.FloatField(
+        allow_null=True, help_text=_("90th percentile of the days from filing to the meeting.")
+    )
+
+
+class SlotFiguresSerializer(serializers.Serializer):
+    organization_id = serializers.IntegerField(allow_null=True)
+    organization = serializers.CharField()
+    slots = serializers.IntegerField(help_text=_("Slots published for the period (withdrawn ones left out)."))
+    places = serializers.IntegerField()
+    taken = serializers.IntegerField(help_text=_("Places booked."))
+    taken_share = serializers.FloatField(allow_null=True, help_text=_("taken / places."))
 
 
 class WeekSerializer(serializers.Serializer):
@@ -691,6 +716,11 @@ class StatsSerializer(serializers.Serializer):
             "suggestions in the period, by kind."
         ),
     )
+    slots = SlotFiguresSerializer(
+        many=True,
+        help_text=_("Consultation slots per organisation of the scope that published any in the period."),
+    )
+    slots_total = SlotFiguresSerializer(help_text=_("All those slots together."))
 
 
 class GuidanceSerializer(serializers.ModelSerializer):

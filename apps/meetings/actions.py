@@ -251,12 +251,24 @@ def _full(slot: Slot, meeting: Meeting) -> SlotFull:
     )
 
 
-def _booked_values(slot: Slot, now: datetime) -> dict[str, Any]:
+def filed_at(service_request: ServiceRequest) -> datetime:
+    """When the request was filed: it entered its first tier (a draft's time before does not
+    count)."""
+    first = service_request.visits.order_by("started_at").values_list("started_at", flat=True).first()
+    return first or service_request.created_at
+
+
+def wait_hours(filed: datetime, starts_at: datetime) -> int:
+    return max(int((starts_at - filed).total_seconds() // 3600), 0)
+
+
+def _booked_values(meeting: Meeting, slot: Slot, now: datetime) -> dict[str, Any]:
     day_before = calendar.start_of_working_day_before(slot.start)
     return {
         "slot": slot,
         "starts_at": slot.start,
         "ends_at": slot.end,
+        "wait_hours": wait_hours(filed_at(meeting.request), slot.start),
         # A meeting booked after the day-before reminder's time hears only the hour before.
         "remind_day_at": day_before,
         "reminded_day_at": None if day_before > now else now,
@@ -286,7 +298,7 @@ def book(meeting: Meeting, *, actor: User, slot: Any) -> Meeting:
             state=MeetingState.BOOKED,
             booked_by=actor,
             booked_at=now,
-            **_booked_values(chosen, now),
+            **_booked_values(meeting, chosen, now),
         )
         _record(meeting, EventKind.MEETING_BOOKED, actor, now, details=_details(meeting, chosen))
         casework.record_feedback(meeting.request, tier=meeting.tier, now=now)
@@ -358,7 +370,7 @@ def reschedule(meeting: Meeting, *, actor: User, slot: Any, reason: Any) -> Meet
     with transaction.atomic():
         if not slot_rules.take_place(chosen):
             raise _full(chosen, meeting)
-        _claim(meeting, [MeetingState.BOOKED], **_booked_values(chosen, now))
+        _claim(meeting, [MeetingState.BOOKED], **_booked_values(meeting, chosen, now))
         if previous is not None:
             slot_rules.give_back_place(previous)
         _record(

@@ -24,8 +24,8 @@ from .figures import BACKLOG_NAMES, Figures, Report
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # How a column's cells are shown in the sheet.
-TEXT, COUNT, PERCENT, HOURS, SCORE = "text", "count", "percent", "hours", "score"
-_NUMBER_FORMATS = {COUNT: "0", PERCENT: "0.0%", HOURS: "0.00", SCORE: "0.00"}
+TEXT, COUNT, PERCENT, HOURS, DAYS, SCORE = "text", "count", "percent", "hours", "days", "score"
+_NUMBER_FORMATS = {COUNT: "0", PERCENT: "0.0%", HOURS: "0.00", DAYS: "0.0", SCORE: "0.00"}
 
 
 class Column(NamedTuple):
@@ -75,6 +75,13 @@ COLUMNS: list[Column] = [
     Column("appeals_upheld", gettext_lazy("Appeals: review upheld"), COUNT),
     Column("appeals_set_aside", gettext_lazy("Appeals: review set aside"), COUNT),
     Column("appeals_pending", gettext_lazy("Appeals pending"), COUNT),
+    Column("meetings", gettext_lazy("Meetings offered"), COUNT),
+    Column("meetings_booked", gettext_lazy("Meetings booked, not yet held"), COUNT),
+    Column("meetings_held", gettext_lazy("Meetings held"), COUNT),
+    Column("meetings_no_show", gettext_lazy("No-shows"), COUNT),
+    Column("meetings_cancelled", gettext_lazy("Meetings cancelled"), COUNT),
+    Column("median_days_to_meeting", gettext_lazy("Median days to a meeting"), DAYS),
+    Column("p90_days_to_meeting", gettext_lazy("90th percentile days to a meeting"), DAYS),
 ]
 CSV_HEADER = [column.code for column in COLUMNS]
 
@@ -116,7 +123,9 @@ def _width(value: Any, kind: str) -> int:
     """Characters a cell needs; a Chinese character is two wide."""
     if value is None:
         return 0
-    text = f"{value:.1%}" if kind == PERCENT else f"{value:.2f}" if kind in (HOURS, SCORE) else str(value)
+    text = (
+        f"{value:.1%}" if kind == PERCENT else f"{value:.2f}" if kind in (HOURS, DAYS, SCORE) else str(value)
+    )
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 

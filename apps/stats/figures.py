@@ -10,6 +10,10 @@ those due), the resolution rate (resolutions of the period not reopened since, a
 them) and the satisfaction rate (ratings of 4–5 among the period's ratings, the defaults
 counted and also shown apart). A bad review that an appeal set aside is left out of the ratings
 and of the rectifications owed (the appeal itself still counts).
+
+Beside them, the consultation meetings the tiers offered in the period (held, missed,
+cancelled) and the days from a request's filing to its meeting, and the slots the
+organisation's people published and how many of their places were taken.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from django.utils.translation import gettext as _
 from apps.assist.models import Feedback
 from apps.casework.errors import NotPermitted
 from apps.deadlines.models import TierVisit, week_of
+from apps.meetings.models import Meeting, MeetingState, Slot
 from apps.organizations.models import TIER_ORDER, Organization, OrgKind, Role, Tier, User
 from apps.satisfaction.models import (
     BAD_REVIEW_MAX,
@@ -93,6 +98,15 @@ class Figures:
     appeals_upheld: int = 0
     appeals_set_aside: int = 0
     appeals_pending: int = 0
+    # Consultation meetings offered in the period, and what became of them; the days from the
+    # request's filing to the meeting (those booked, held or missed), median and 90th percentile.
+    meetings: int = 0
+    meetings_booked: int = 0  # booked and still to come
+    meetings_held: int = 0
+    meetings_no_show: int = 0
+    meetings_cancelled: int = 0
+    median_days_to_meeting: float | None = None
+    p90_days_to_meeting: float | None = None
 
     def finish(self, score_sum: int = 0) -> None:
         self.on_time_share = self.response_rate = _rate(self.on_time, self.due)
@@ -109,6 +123,19 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 @dataclass
+class SlotFigures:
+    """The consultation slots an organisation's people published for the period (withdrawn ones
+    left out), their places and the places taken."""
+
+    organization_id: int | None
+    organization: str
+    slots: int = 0
+    places: int = 0
+    taken: int = 0
+    taken_share: float | None = None
+
+
+@dataclass
 class Report:
     organization_id: int
     organization: str
@@ -122,6 +149,9 @@ class Report:
     # What the organisation's people, and the enterprises of its parks, said of the offline
     # assistant's suggestions in the period: one row a kind of suggestion.
     assist: list[dict[str, Any]] = field(default_factory=list)
+    # The slots per organisation that published any, and all of them together.
+    slots: list[SlotFigures] = field(default_factory=list)
+    slots_total: SlotFigures = field(default_factory=lambda: SlotFigures(None, ""))
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,14 +177,16 @@ def scope_organizations(org: Organization | None) -> list[int] | None:
     return found
 
 
-def _scoped(rows: QuerySet[Any], org: Organization | None, org_ids: list[int] | None) -> QuerySet[Any]:
-    """Tier visits, ratings or rectifications of the organisation or anything below it. Each
-    names the tier's authority, so an authority's scope is one indexed column (the first of the
-    covering index); a department's is its own."""
+def _scoped(
+    rows: QuerySet[Any], org: Organization | None, org_ids: list[int] | None, unit: str = "department_id"
+) -> QuerySet[Any]:
+    """Tier visits, ratings, rectifications or meetings of the organisation or anything below
+    it. Each names the tier's authority, so an authority's scope is one indexed column (the
+    first of the covering index); a department's is its own (`unit`)."""
     if org_ids is None:
         return rows
     if org is not None and org.kind == OrgKind.DEPARTMENT:
-        return rows.filter(department_id__in=org_ids)
+        return rows.filter(**{f"{unit}__in": org_ids})
     return rows.filter(authority_id__in=org_ids)
 
 
@@ -188,23 +220,32 @@ def _week_index(column: str, starts: list[date]) -> Expression:
     return between(0, len(starts))
 
 
+def _histogram_keys(row: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """The histograms a grouped row adds to: its unit's, its tier's and the whole's."""
+    return [(row["tier"], row["department_id"] or row["authority_id"]), (row["tier"], None), ("", None)]
+
+
 def _rows(query: Any) -> list[dict[str, Any]]:
     """Grouped rows as plain dicts (the type stubs cannot follow **aggregates)."""
     return list(query)
 
 
-def _percentile(histogram: dict[int, int], share: float) -> float | None:
-    """Nearest-rank percentile, in hours, of a histogram of minutes."""
+def _percentile(histogram: dict[int, int], share: float) -> int | None:
+    """Nearest-rank percentile of a histogram (value: how many)."""
     total = sum(histogram.values())
     if not total:
         return None
     rank = max(math.ceil(share * total), 1)
     seen = 0
-    for minute in sorted(histogram):
-        seen += histogram[minute]
+    for value in sorted(histogram):
+        seen += histogram[value]
         if seen >= rank:
-            return round(minute / 60, 2)
+            return value
     return None
+
+
+def _in(value: int | None, unit: int, digits: int) -> float | None:
+    return None if value is None else round(value / unit, digits)
 
 
 def service_figures(user: User, *, since: datetime | None = None, until: datetime | None = None) -> Report:
@@ -219,7 +260,7 @@ def service_figures(user: User, *, since: datetime | None = None, until: datetim
     org_id = 0 if user.is_superuser else user.organization_id
     minute = timezone.now().replace(second=0, microsecond=0)
     period = [int(moment.timestamp()) if moment else "" for moment in (since, until or minute)]
-    key = f"figures:v3:{org_id}:{period[0]}:{period[1]}:{get_language()}"
+    key = f"figures:v4:{org_id}:{period[0]}:{period[1]}:{get_language()}"
     report = cache.get(key)
     if report is None:
         report = _compute(user, since=since, until=until)
@@ -263,10 +304,11 @@ def open_by_unit(user: User) -> list[dict[str, Any]]:
 
 
 def _compute(user: User, *, since: datetime | None, until: datetime | None) -> Report:
-    """Seven queries, whatever the number of requests behind them: tier visits per unit and
+    """Ten queries, whatever the number of requests behind them: tier visits per unit and
     week, a histogram of working minutes to feedback, the open backlog by age, ratings per unit
-    and week, rectifications per unit, names, and the assistant's feedback by kind (plus one a
-    level to find the organisation's scope)."""
+    and week, rectifications per unit, meetings per unit, a histogram of hours to a meeting,
+    slots per organisation, names, and the assistant's feedback by kind (plus one a level to
+    find the organisation's scope)."""
     now = timezone.now()
     until = until or now
     since = since or until - DEFAULT_PERIOD
@@ -325,12 +367,7 @@ def _compute(user: User, *, since: datetime | None, until: datetime | None) -> R
     for row in _rows(
         minutes.values("tier", "authority_id", "department_id", "minute").annotate(n=Count("id"))
     ):
-        keys: list[tuple[str, int | None]] = [
-            (row["tier"], row["department_id"] or row["authority_id"]),
-            (row["tier"], None),
-            ("", None),
-        ]
-        for histogram_key in keys:
+        for histogram_key in _histogram_keys(row):
             histogram = histograms.setdefault(histogram_key, {})
             histogram[row["minute"]] = histogram.get(row["minute"], 0) + row["n"]
 
@@ -414,16 +451,51 @@ def _compute(user: User, *, since: datetime | None, until: datetime | None) -> R
     ):
         add(row, rectification_aggregates)
 
+    # Consultation meetings offered in the period: the meeting's unit is the department, the
+    # park or the authority whose slots it offered.
+    offered = _scoped(Meeting.objects.all(), org, org_ids, unit="organization_id").filter(
+        proposed_at__gte=since, proposed_at__lt=until
+    )
+    meeting_aggregates = {
+        "meetings": Count("proposed_at"),
+        "meetings_booked": Count("proposed_at", filter=Q(state=MeetingState.BOOKED)),
+        "meetings_held": Count("proposed_at", filter=Q(state=MeetingState.HELD)),
+        "meetings_no_show": Count("proposed_at", filter=Q(state=MeetingState.NO_SHOW)),
+        "meetings_cancelled": Count("proposed_at", filter=Q(state=MeetingState.CANCELLED)),
+    }
+    unit_of_meeting = {"department_id": F("organization_id")}
+    for row in _rows(
+        offered.values("tier", "authority_id", **unit_of_meeting).annotate(**meeting_aggregates)
+    ):
+        add(row, meeting_aggregates)
+    # Days to a meeting: a histogram of the hours from filing to the start of those that had one.
+    waits: dict[tuple[str, int | None], dict[int, int]] = {}
+    met = offered.filter(
+        state__in=[MeetingState.BOOKED, MeetingState.HELD, MeetingState.NO_SHOW], wait_hours__isnull=False
+    )
+    for row in _rows(
+        met.values("tier", "authority_id", "wait_hours", **unit_of_meeting).annotate(n=Count("proposed_at"))
+    ):
+        for histogram_key in _histogram_keys(row):
+            histogram = waits.setdefault(histogram_key, {})
+            histogram[row["wait_hours"]] = histogram.get(row["wait_hours"], 0) + row["n"]
+
+    published = _slots_published(org_ids, since, until)
     names = {
         o.pk: o.display_name
-        for o in Organization.objects.filter(pk__in={unit_id for _tier, unit_id in units})
+        for o in Organization.objects.filter(
+            pk__in={unit_id for _tier, unit_id in units} | {row["organization_id"] for row in published}
+        )
     }
-    for (tier_name, unit_id), figures in units.items():
+    for (_tier, unit_id), figures in units.items():
         figures.organization = names.get(unit_id, "")
-        _percentiles(figures, histograms.get((tier_name, unit_id), {}))
-    for tier_name, figures in tiers.items():
-        _percentiles(figures, histograms.get((tier_name, None), {}))
-    _percentiles(total, histograms.get(("", None), {}))
+    keyed: list[tuple[tuple[str, int | None], Figures]] = [
+        *units.items(),
+        *(((tier_name, None), figures) for tier_name, figures in tiers.items()),
+        (("", None), total),
+    ]
+    for histogram_key, figures in keyed:
+        _percentiles(figures, histograms.get(histogram_key, {}), waits.get(histogram_key, {}))
     for figures in [*units.values(), *tiers.values(), total]:
         figures.finish(score_sums.get(id(figures), 0))
 
@@ -440,8 +512,11 @@ def _compute(user: User, *, since: datetime | None, until: datetime | None) -> R
     ]
 
     order = {tier: i for i, tier in enumerate(TIER_ORDER)}
+    slots, slots_total = _slot_figures(published, names)
     return Report(
         assist=_assist_feedback(org_ids, since, until),
+        slots=slots,
+        slots_total=slots_total,
         organization_id=org.pk if org else 0,
         organization=total.organization,
         since=since,
@@ -483,6 +558,39 @@ def _assist_feedback(org_ids: list[int] | None, since: datetime, until: datetime
     return rows
 
 
-def _percentiles(figures: Figures, histogram: dict[int, int]) -> None:
-    figures.median_working_hours = _percentile(histogram, 0.5)
-    figures.p90_working_hours = _percentile(histogram, 0.9)
+def _percentiles(figures: Figures, minutes: dict[int, int], hours: dict[int, int]) -> None:
+    """Working hours to feedback from a histogram of minutes; days to a meeting from one of
+    hours."""
+    figures.median_working_hours = _in(_percentile(minutes, 0.5), 60, 2)
+    figures.p90_working_hours = _in(_percentile(minutes, 0.9), 60, 2)
+    figures.median_days_to_meeting = _in(_percentile(hours, 0.5), 24, 1)
+    figures.p90_days_to_meeting = _in(_percentile(hours, 0.9), 24, 1)
+
+
+def _slots_published(org_ids: list[int] | None, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """The slots published for the period by each organisation of the scope (a department's
+    scope is itself): how many, their places and the places taken."""
+    published = Slot.objects.filter(cancelled_at=None, start__gte=since, start__lt=until)
+    if org_ids is not None:
+        published = published.filter(organization_id__in=org_ids)
+    return _rows(
+        published.values("organization_id")
+        .annotate(slots=Count("start"), places=Sum("capacity"), taken=Sum("booked"))
+        .order_by("organization_id")
+    )
+
+
+def _slot_figures(rows: list[dict[str, Any]], names: dict[int, str]) -> tuple[list[SlotFigures], SlotFigures]:
+    """Each organisation's slots, and all of them together."""
+    total = SlotFigures(None, _("All together"))
+    per_unit = []
+    for row in rows:
+        unit = SlotFigures(row["organization_id"], names.get(row["organization_id"], ""))
+        for figures in (unit, total):
+            figures.slots += row["slots"]
+            figures.places += row["places"] or 0
+            figures.taken += row["taken"] or 0
+        per_unit.append(unit)
+    for figures in [*per_unit, total]:
+        figures.taken_share = _rate(figures.taken, figures.places)
+    return sorted(per_unit, key=lambda f: f.organization), total
