@@ -4,24 +4,23 @@ Requests are spread over the enterprises, tiers and states, each with the timeli
 tier visits the lifecycle would have left, consistent with the rules (routing, deadlines on the
 working-day calendar, visibility columns). Every resolved or closed request has the rating of
 its resolution (好差评: rated, defaulted to 5 or still waiting) and every bad review its
-rectification, with their timeline events. Rows go in as plain tuples in large batches
+rectification, with their timeline events; about one filed request in five has a consultation
+meeting with a tier it visited (apps/meetings/synthetic.py). Rows go in as plain tuples in large batches
 (`executemany` on SQLite, `COPY` on PostgreSQL): a million requests take minutes, not hours.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import NOT_PROVIDED, F, Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from apps.assist import index as assist_index
@@ -29,6 +28,8 @@ from apps.assist.models import RequestTerms
 from apps.deadlines import calendar
 from apps.deadlines.models import TierVisit, week_of
 from apps.deadlines.visits import reminder_time
+from apps.meetings.models import Meeting, Slot
+from apps.meetings.synthetic import SyntheticMeetings
 from apps.organizations.models import TIER_ORDER, KeyProject, Organization, OrgKind, Role, User
 from apps.organizations.routing import department_for
 from apps.satisfaction.models import (
@@ -41,7 +42,7 @@ from apps.satisfaction.models import (
     Source,
 )
 
-from . import search
+from . import search, seed_rows
 from .models import Category, EventKind, ProductType, ReferenceSequence, RequestEvent, ServiceRequest, State
 
 BATCH = 5_000
@@ -239,70 +240,6 @@ class _Deadlines:
         return self.cache[key]
 
 
-def _written_fields(model: type) -> list[Any]:
-    """The columns the seed writes: all but those the database fills in itself (`db_default`)."""
-    return [f for f in model._meta.concrete_fields if f.db_default is NOT_PROVIDED]  # type: ignore[attr-defined]
-
-
-def _columns(model: type) -> list[str]:
-    return [f.column for f in _written_fields(model)]
-
-
-def _insert(model: type, rows: Sequence[Sequence[Any]], columns: list[str] | None = None) -> None:
-    """Insert rows given in the order of `columns` (default: every column the seed writes)."""
-    if not rows:
-        return
-    table = model._meta.db_table  # type: ignore[attr-defined]
-    columns = columns or _columns(model)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            for row in rows:
-                writer.writerow(
-                    ["\\N" if v is None else (v.isoformat() if isinstance(v, datetime) else v) for v in row]
-                )
-            buffer.seek(0)
-            cursor.cursor.copy_expert(  # type: ignore[attr-defined]
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-            )
-        else:
-            # Django keeps SQLite datetimes as naive UTC text. Only the datetime columns are
-            # looked at: testing every value of millions of rows costs more than the insert.
-            moments = [
-                i
-                for i, field in enumerate(model._meta.get_field(_field_name(model, c)) for c in columns)  # type: ignore[attr-defined]
-                if field.get_internal_type() == "DateTimeField"
-            ]
-            prepared = [list(row) for row in rows]
-            for row in prepared:
-                for i in moments:
-                    v = row[i]
-                    if v is not None:
-                        row[i] = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", prepared
-            )
-
-
-def _field_name(model: type, column: str) -> str:
-    for field in model._meta.concrete_fields:  # type: ignore[attr-defined]
-        if column in (field.column, field.attname):
-            return str(field.name)
-    raise LookupError(f"{model.__name__} has no column {column}")
-
-
-def _reset_sequences(models: Iterable[type]) -> None:
-    if connection.vendor != "postgresql":
-        return
-    from django.core.management.color import no_style
-
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
-            cursor.execute(statement)
-
-
 def _reserve_references(prefix: str, year: int, count: int) -> int:
     """Take `count` consecutive numbers at once; returns the first."""
     sequence, _ = ReferenceSequence.objects.get_or_create(prefix=prefix, year=year)
@@ -320,7 +257,7 @@ def _indexes_deferred(count: int) -> Iterator[None]:
     if count < DEFER_INDEXES_FROM:
         yield
         return
-    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification]
+    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification, Slot, Meeting]
     # Not entered as a context: index statements need none of its table rebuilding, and SQLite
     # refuses the context inside a transaction (the tests run in one).
     editor = connection.schema_editor()
@@ -354,22 +291,6 @@ def _indexes_deferred(count: int) -> Iterator[None]:
             editor.execute("ANALYZE")
 
 
-# The columns of a seeded event.
-_EVENT = [
-    "id",
-    "kind",
-    "created_at",
-    "from_state",
-    "to_state",
-    "tier",
-    "text",
-    "internal",
-    "actor_id",
-    "request_id",
-]
-# The columns of the satisfaction events, which also carry the `details` their words are
-# written from (apps/satisfaction/texts.py); the other events leave it to the database's '{}'.
-_DETAILED_EVENT = [*_EVENT, "details"]
 _RATING = [
     "id",
     "request_id",
@@ -464,9 +385,9 @@ class _Satisfaction:
 
     def flush(self) -> None:
         """Insert what was gathered (after the requests and events it refers to)."""
-        _insert(RequestEvent, self.events, _DETAILED_EVENT)
-        _insert(Rating, self.ratings, _RATING)
-        _insert(Rectification, self.rectifications, _RECTIFICATION)
+        seed_rows.insert_rows(RequestEvent, self.events, seed_rows.DETAILED_EVENT_COLUMNS)
+        seed_rows.insert_rows(Rating, self.ratings, _RATING)
+        seed_rows.insert_rows(Rectification, self.rectifications, _RECTIFICATION)
         self.ratings, self.rectifications, self.events = [], [], []
 
     def _due(self, opened: datetime) -> datetime:
@@ -797,6 +718,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
     next_event = (RequestEvent.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     next_visit = (TierVisit.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     satisfaction = _Satisfaction(seed, now)
+    meetings = SyntheticMeetings(seed, now)
 
     # The assistant's terms of a resolved request: its jurisdiction's and its text's, each
     # worked out once (a million requests share a few dozen texts and chains).
@@ -874,6 +796,7 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                     top -= 1
                 tier = TIER_ORDER[top]
 
+                own_events, own_visits = len(events), len(visits)
                 events.append(
                     [
                         next_event,
@@ -1094,16 +1017,23 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                 if resolution_event is not None:
                     next_event = satisfaction.resolution(requests[-1], resolution_event, chain, next_event)
                     assist_terms.append([request_id, f"{scopes[chain.enterprise]} {words[title_index]}"])
-            request_columns = [f.attname for f in _written_fields(ServiceRequest)]
-            with transaction.atomic():
-                _insert(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
-                _insert(
-                    RequestEvent,
-                    _ordered(RequestEvent, events, _EVENT),
+                next_event = meetings.for_request(
+                    requests[-1],
+                    events[own_events:],
+                    visits[own_visits:],
+                    chain.raters or chain.liaisons,
+                    next_event,
                 )
-                _insert(
+            request_columns = [f.attname for f in seed_rows.written_fields(ServiceRequest)]
+            with transaction.atomic():
+                seed_rows.insert_rows(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
+                seed_rows.insert_rows(
+                    RequestEvent,
+                    seed_rows.ordered(RequestEvent, events, seed_rows.EVENT_COLUMNS),
+                )
+                seed_rows.insert_rows(
                     TierVisit,
-                    _ordered(
+                    seed_rows.ordered(
                         TierVisit,
                         visits,
                         [
@@ -1128,16 +1058,14 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                     ),
                 )
                 satisfaction.flush()
-                _insert(RequestTerms, assist_terms)
+                meetings.flush()
+                seed_rows.insert_rows(RequestTerms, assist_terms)
             done += size
             if progress:
                 progress(done)
-    _reset_sequences([ServiceRequest, RequestEvent, TierVisit, Rating, Rectification])
+    meetings.finish()
+    seed_rows.reset_sequences(
+        [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification, Slot, Meeting, Meeting.slots.through]
+    )
     assist_index.forget_counts()
     return done
-
-
-def _ordered(model: type, rows: list[list[Any]], given: list[str]) -> list[list[Any]]:
-    """Reorder rows written in `given` column order into the table's column order."""
-    order = [given.index(f.attname) for f in _written_fields(model)]
-    return [[row[i] for i in order] for row in rows]

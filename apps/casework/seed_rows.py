@@ -1,0 +1,103 @@
+"""Rows in bulk for the synthetic seed (`seed_demo --requests N`): plain tuples in large
+batches, `executemany` on SQLite and `COPY` on PostgreSQL, in the columns the caller names.
+Shared by the seeds of the requests (apps/casework/synthetic.py) and of the meetings
+(apps/meetings/synthetic.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import NOT_PROVIDED
+
+# The columns of a seeded event.
+EVENT_COLUMNS = [
+    "id",
+    "kind",
+    "created_at",
+    "from_state",
+    "to_state",
+    "tier",
+    "text",
+    "internal",
+    "actor_id",
+    "request_id",
+]
+# The columns of the satisfaction and meeting events, which also carry the `details` their
+# words are written from (apps/satisfaction/texts.py, apps/meetings/texts.py); the other events
+# leave it to the database's '{}'.
+DETAILED_EVENT_COLUMNS = [*EVENT_COLUMNS, "details"]
+
+
+def written_fields(model: type) -> list[Any]:
+    """The columns the seed writes: all but those the database fills in itself (`db_default`)."""
+    return [f for f in model._meta.concrete_fields if f.db_default is NOT_PROVIDED]  # type: ignore[attr-defined]
+
+
+def columns_of(model: type) -> list[str]:
+    return [f.column for f in written_fields(model)]
+
+
+def insert_rows(model: type, rows: Sequence[Sequence[Any]], columns: list[str] | None = None) -> None:
+    """Insert rows given in the order of `columns` (default: every column the seed writes)."""
+    if not rows:
+        return
+    table = model._meta.db_table  # type: ignore[attr-defined]
+    columns = columns or columns_of(model)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for row in rows:
+                writer.writerow(
+                    ["\\N" if v is None else (v.isoformat() if isinstance(v, datetime) else v) for v in row]
+                )
+            buffer.seek(0)
+            cursor.cursor.copy_expert(  # type: ignore[attr-defined]
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+            )
+        else:
+            # Django keeps SQLite datetimes as naive UTC text. Only the datetime columns are
+            # looked at: testing every value of millions of rows costs more than the insert.
+            moments = [
+                i
+                for i, field in enumerate(model._meta.get_field(field_name(model, c)) for c in columns)  # type: ignore[attr-defined]
+                if field.get_internal_type() == "DateTimeField"
+            ]
+            prepared = [list(row) for row in rows]
+            for row in prepared:
+                for i in moments:
+                    v = row[i]
+                    if v is not None:
+                        row[i] = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", prepared
+            )
+
+
+def field_name(model: type, column: str) -> str:
+    for field in model._meta.concrete_fields:  # type: ignore[attr-defined]
+        if column in (field.column, field.attname):
+            return str(field.name)
+    raise LookupError(f"{model.__name__} has no column {column}")
+
+
+def reset_sequences(models: Iterable[type]) -> None:
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
+            cursor.execute(statement)
+
+
+def ordered(model: type, rows: list[list[Any]], given: list[str]) -> list[list[Any]]:
+    """Reorder rows written in `given` column order into the table's column order."""
+    order = [given.index(f.attname) for f in written_fields(model)]
+    return [[row[i] for i in order] for row in rows]
