@@ -12,7 +12,7 @@ as it stands and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -26,6 +26,9 @@ from django.utils import timezone
 from apps.deadlines import calendar
 from apps.deadlines.calendar import SHANGHAI
 from apps.deadlines.scan import scan
+from apps.meetings import actions as meetings
+from apps.meetings import slots as slot_rules
+from apps.meetings.models import Meeting, Slot
 from apps.organizations import demo
 from apps.organizations.models import KeyProject, Organization, User
 from apps.satisfaction import actions as satisfaction
@@ -40,16 +43,20 @@ from .models import ServiceRequest
 # off the automatic close of what was resolved a week before.
 SCAN_CLOCKS = [time(11, 0), time(12, 30), time(16, 30), time(18, 30)]
 SCAN_CLOCKS_DAY_OFF = [time(12, 30)]
+# The furthest working day after today a meeting of the stories is on.
+MEETING_DAYS_AHEAD = 4
 
 
 @dataclass(frozen=True)
 class When:
     """A moment of the history: `days_ago` working days before today at `clock`, or
-    `minutes_ago` before now."""
+    `minutes_ago` before now; or, for the time of a meeting, `days_ahead` working days after
+    today at `clock`."""
 
     days_ago: int = 0
     clock: str = ""
     minutes_ago: int = 0
+    days_ahead: int = 0
 
 
 def d(days_ago: int, clock: str) -> When:
@@ -58,6 +65,10 @@ def d(days_ago: int, clock: str) -> When:
 
 def ago(minutes: int) -> When:
     return When(minutes_ago=minutes)
+
+
+def ahead(days: int, clock: str) -> When:
+    return When(days_ahead=days, clock=clock)
 
 
 Step = tuple[Any, ...]  # (When, verb, username, *arguments)
@@ -988,6 +999,137 @@ STORIES: list[Story] = [
             (d(1, "15:00"), "attach", "ent_haidian", "facility-layout.txt"),
         ],
     ),
+    # Consultation meetings: held with minutes, booked and to come, offered and waiting for the
+    # enterprise, missed and offered again, called off. (offer: the times, each (when, minutes),
+    # and a note; book: which of the times; minutes: body, outcome, internal.)
+    Story(
+        "meeting_held",
+        "ent_pregene",
+        d(6, "09:30"),
+        "Pre-submission meeting on the PRG-1802 IND package",
+        "Before we file the IND for PRG-1802 we would like to walk the bureau through the CMC "
+        "package and agree what the on-site check will look at.",
+        "clinical_trial",
+        "biologic",
+        steps=[
+            (d(6, "11:00"), "escalate", "liaison_sbip", "The bureau should see the CMC package."),
+            (
+                d(5, "10:00"),
+                "offer",
+                "officer_ps_msb",
+                [(d(3, "14:00"), 60), (d(3, "16:00"), 60)],
+                "Please bring the batch records of the two sites.",
+            ),
+            (d(5, "15:00"), "book", "ent_pregene", 0),
+            (
+                d(3, "15:30"),
+                "minutes",
+                "officer_ps_msb",
+                "Walked through the CMC package. The bureau asks for the comparability data of the "
+                "two sites with the IND; the on-site check will cover the cell bank.",
+                "follow_up",
+                False,
+            ),
+            (
+                d(2, "10:00"),
+                "resolve",
+                "officer_ps_msb",
+                "As agreed in the meeting: file the comparability data with the IND; the on-site "
+                "check follows the filing.",
+            ),
+        ],
+    ),
+    Story(
+        "meeting_booked",
+        "ent_wytd",
+        d(2, "09:00"),
+        "Clinical evaluation route for the ECG software's new indication",
+        "We add atrial flutter to the indications of the AI ECG software. Can the clinical "
+        "evaluation rest on the retrospective data set, or do we need a new trial?",
+        "registration",
+        "ai_medical_device",
+        steps=[
+            (d(2, "10:00"), "escalate", "liaison_sbip", "Registration route: the bureau."),
+            (
+                d(1, "10:30"),
+                "offer",
+                "officer_ps_msb",
+                [(ahead(2, "10:00"), 30), (ahead(3, "14:30"), 30)],
+                "A video call is fine; the link is in the place.",
+            ),
+            (d(1, "14:00"), "book", "ent_wytd", 1),
+            # Free times for the coming week, for whoever needs them.
+            (d(1, "16:00"), "publish", "officer_ps_msb", ahead(4, "09:00"), 60, 3),
+        ],
+    ),
+    Story(
+        "meeting_offered",
+        "ent_ascentawits",
+        d(1, "15:00"),
+        "Site visit to the new QC laboratory",
+        "We would like the park to see the new QC laboratory before we apply for the equipment subsidy.",
+        "site_equipment",
+        "drug",
+        steps=[
+            (
+                ago(120),
+                "offer",
+                "liaison_sbip",
+                [(ahead(1, "15:00"), 45), (ahead(2, "09:30"), 45)],
+                "We come to your site.",
+            ),
+            (ago(110), "respond", "liaison_sbip", "Happy to visit: please pick one of the times offered."),
+        ],
+    ),
+    Story(
+        "meeting_no_show",
+        "ent_accel1",
+        d(5, "10:00"),
+        "Labelling review for the cardiac monitor's Chinese instructions",
+        "Could the bureau look over the Chinese instructions for use before we file the change?",
+        "registration",
+        "medical_device",
+        steps=[
+            (d(5, "11:00"), "escalate", "liaison_accel", "Labelling: the bureau."),
+            (d(4, "10:00"), "offer", "officer_ps_msb", [(d(3, "10:00"), 30)], ""),
+            (d(4, "11:00"), "book", "ent_accel1", 0),
+            (d(3, "10:45"), "no_show", "officer_ps_msb", "Nobody came and the phone was not answered."),
+            (d(3, "11:00"), "offer", "officer_ps_msb", [(d(1, "10:00"), 30)], "A second try."),
+            (
+                d(2, "10:00"),
+                "another_time",
+                "ent_accel1",
+                "Our regulatory lead is at the notified body all week; could we meet next week?",
+            ),
+            (d(2, "11:00"), "respond", "officer_ps_msb", "Understood: we will offer times next week."),
+        ],
+    ),
+    Story(
+        "meeting_cancelled",
+        "ent_ascentawits",
+        d(4, "09:00"),
+        "R&D subsidy: does the hypoxia platform qualify?",
+        "Does our hypoxia-activated prodrug platform qualify for the district's R&D subsidy?",
+        "rnd",
+        "drug",
+        steps=[
+            (d(4, "10:00"), "escalate", "liaison_sbip", "Subsidy rules: the innovation bureau."),
+            (d(3, "09:30"), "offer", "officer_ps_sti", [(d(1, "14:00"), 30)], ""),
+            (d(3, "11:00"), "book", "ent_ascentawits", 0),
+            (
+                d(2, "09:00"),
+                "cancel_meeting",
+                "ent_ascentawits",
+                "The programme's written rules answered our question, thank you.",
+            ),
+            (
+                d(2, "10:00"),
+                "resolve",
+                "officer_ps_sti",
+                "The platform qualifies under the subsidy's second track; apply by the end of the quarter.",
+            ),
+        ],
+    ),
     Story(
         "haidian_park",
         "liaison_haidian",
@@ -1042,10 +1184,19 @@ def _upload(name: str, title: str) -> SimpleUploadedFile:
 
 # --- playing the story --------------------------------------------------------------------------
 class _Player:
-    def __init__(self, orgs: dict[str, Organization], users: dict[str, User]) -> None:
+    def __init__(
+        self,
+        orgs: dict[str, Organization],
+        users: dict[str, User],
+        working_days: list[date],
+        days_ahead: list[date],
+    ) -> None:
         self.orgs = orgs
         self.users = users
         self.requests: dict[str, int] = {}
+        # For the times of meetings, which lie anywhere from the history to the coming days.
+        self.working_days = working_days
+        self.days_ahead = days_ahead
 
     def file(self, story: Story) -> None:
         key_project = (
@@ -1107,8 +1258,36 @@ class _Player:
             "rate_fix": lambda: satisfaction.rate_fix(
                 self._rectification(sr), actor=actor, score=args[0], comment=args[1]
             ),
+            "offer": lambda: meetings.offer(
+                sr, actor=actor, slots=[self._publish(actor, *time).pk for time in args[0]], note=args[1]
+            ),
+            "book": lambda: meetings.book(
+                self._meeting(sr), actor=actor, slot=self._meeting(sr).slots.order_by("start")[args[0]].pk
+            ),
+            "another_time": lambda: meetings.ask_another_time(self._meeting(sr), actor=actor, reason=text),
+            "cancel_meeting": lambda: meetings.cancel(self._meeting(sr), actor=actor, reason=text),
+            "minutes": lambda: meetings.record_minutes(
+                self._meeting(sr), actor=actor, body=args[0], outcome=args[1], internal=args[2]
+            ),
+            "no_show": lambda: meetings.record_no_show(self._meeting(sr), actor=actor, note=text),
+            "publish": lambda: self._publish(actor, args[0], args[1], capacity=args[2]),
         }
         verbs[verb]()
+
+    def _publish(self, actor: User, when: When, minutes: int, capacity: int = 1) -> Slot:
+        """A slot of the actor's organisation at a moment of the story."""
+        return slot_rules.publish_slot(
+            actor=actor,
+            start=_moment(when, self.working_days, timezone.now(), self.days_ahead),
+            minutes=minutes,
+            capacity=capacity,
+            place=f"Consultation room, {actor.organization.name}" if actor.organization else "",
+        )
+
+    @staticmethod
+    def _meeting(sr: ServiceRequest) -> Meeting:
+        """The request's latest meeting."""
+        return Meeting.objects.filter(request=sr).order_by("-proposed_at", "-id")[0]
 
     @staticmethod
     def _rectification(sr: ServiceRequest) -> Rectification:
@@ -1123,11 +1302,18 @@ def _working_days_before(today: date, count: int) -> list[date]:
     return working[:count]
 
 
-def _moment(when: When, working_days: list[date], now: datetime) -> datetime:
-    if when.days_ago == 0:
+def _working_days_after(today: date, count: int) -> list[date]:
+    """The `count` working days after `today`, soonest first."""
+    days = calendar.days_between(today + timedelta(days=1), today + timedelta(days=count * 2 + 30))
+    return [day.date for day in days if day.workday][:count]
+
+
+def _moment(when: When, working_days: list[date], now: datetime, days_ahead: Sequence[date] = ()) -> datetime:
+    if when.days_ago == 0 and when.days_ahead == 0:
         return now - timedelta(minutes=when.minutes_ago)
     hour, minute = (int(part) for part in when.clock.split(":"))
-    return datetime.combine(working_days[when.days_ago - 1], time(hour, minute), tzinfo=SHANGHAI)
+    day = days_ahead[when.days_ahead - 1] if when.days_ahead else working_days[when.days_ago - 1]
+    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
 
 
 def existing() -> dict[str, ServiceRequest]:
@@ -1160,8 +1346,9 @@ def build(*, now: datetime | None = None) -> dict[str, ServiceRequest]:
         [story.filed.days_ago for story in STORIES]
         + [step[0].days_ago for story in STORIES for step in story.steps]
     )
-    working_days = _working_days_before(timezone.localtime(now, SHANGHAI).date(), deepest)
-    player = _Player(orgs, users)
+    today = timezone.localtime(now, SHANGHAI).date()
+    working_days = _working_days_before(today, deepest)
+    player = _Player(orgs, users, working_days, _working_days_after(today, MEETING_DAYS_AHEAD))
 
     # Everything that happens, in order of time: each story's filing and steps, and the scans.
     timeline: list[tuple[datetime, int, Callable[[], object]]] = []

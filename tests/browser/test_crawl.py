@@ -413,7 +413,7 @@ def build_world() -> None:
 
 
 @contextlib.contextmanager
-def test_database() -> Iterator[None]:
+def module_database() -> Iterator[None]:
     """The test database: pytest-django's when the session made one (for the tests marked
     `django_db`), else one made for this module. The tests here are not marked: a test's
     transaction (BEGIN IMMEDIATE on SQLite) would lock the live server out of writing."""
@@ -431,7 +431,7 @@ def test_database() -> Iterator[None]:
 def crawl_server(django_db_setup, django_db_blocker) -> Iterator[str]:
     """One live server and one world for the module, committed to the test database (the live
     server's thread has its own connection) and flushed afterwards."""
-    with django_db_blocker.unblock(), test_database():
+    with django_db_blocker.unblock(), module_database():
         try:
             build_world()
             server = LiveServer("localhost")
