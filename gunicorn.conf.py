@@ -25,9 +25,12 @@ if os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip():
 
 
 def post_worker_init(worker: object) -> None:
-    """Load the assistant's dictionary and glossary before the worker takes requests (about
-    two seconds, once), so that nobody's first suggestion waits for them."""
+    """Load the assistant's dictionary and glossary (about two seconds, once) and the task
+    producer before the worker takes requests, so that nobody's first suggestion or first
+    notification waits for them."""
     from apps.assist.text import glossary, translations
+    from portal.celery import load_the_producer
 
     translations()
     glossary()
+    load_the_producer()

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -298,6 +298,104 @@ def stop_server(server: subprocess.Popen) -> None:
     server.wait(timeout=20)
 
 
+def working_days_ahead(client: Client, weeks: int, count: int) -> list[str]:
+    """`count` working days of the official calendar, `weeks` weeks from today on."""
+    first = datetime.now(UTC).date() + timedelta(weeks=weeks)
+    query = urlencode(
+        {"start": first.isoformat(), "end": (first + timedelta(days=count * 2 + 14)).isoformat()}
+    )
+    days = json.loads(client.call("GET", f"/api/v1/calendar/?{query}")[1])
+    return [day["date"] for day in days if day["workday"]][:count]
+
+
+def meeting_cases(args: argparse.Namespace, tokens: dict[str, str]) -> list[tuple[str, str, dict]]:
+    """Consultation meetings (issue 18): the district officer's week of slots and the
+    enterprise's free times, read; then the officer publishes slots eight weeks ahead (clear of
+    the seed's), offers each on a distinct request of Pregene's waiting at the bureau, and the
+    enterprise books each: every publication, offer and booking timed once."""
+    officer, enterprise = (
+        Client(args.port, tokens["district officer"]),
+        Client(args.port, tokens["enterprise"]),
+    )
+    week = working_days_ahead(officer, 1, 5)
+    reads = {
+        ("district officer", "slots, a week"): (
+            tokens["district officer"],
+            [("GET", f"/api/v1/slots/?{urlencode({'start': week[0], 'end': week[-1]})}", None)],
+        ),
+        ("enterprise", "slots, free times"): (
+            tokens["enterprise"],
+            [("GET", "/api/v1/slots/?free=true", None)],
+        ),
+    }
+    rows = []
+    for (label, case), (token, paths) in reads.items():
+        single = measure(args.port, token, paths, clients=1, rounds=args.rounds)
+        loaded = measure(args.port, token, paths, clients=args.clients, rounds=args.rounds)
+        rows.append(
+            (
+                label,
+                case,
+                {
+                    **single,
+                    "rps_loaded": loaded["rps"],
+                    "p95_loaded": loaded["p95"],
+                    "errors": single["errors"] + loaded["errors"],
+                },
+            )
+        )
+
+    waiting = json.loads(enterprise.call("GET", "/api/v1/requests/?state=district_review&page_size=100")[1])[
+        "results"
+    ]
+    days = working_days_ahead(officer, 8, -(-args.rounds // 8))
+    starts = [f"{day}T{8 + n // 4:02d}:{n % 4 * 15:02d}:00+08:00" for day in days for n in range(8)]
+    timed: dict[str, list[float]] = {"publish a slot": [], "offer a meeting": [], "book a meeting": []}
+    errors: list[str] = []
+    for start, candidate in zip(starts, waiting, strict=False):
+        status, data, elapsed = officer.call(
+            "POST", "/api/v1/slots/", {"start": start, "minutes": 15, "capacity": 1, "place": "Room 301"}
+        )
+        if status != 201:
+            errors.append(f"POST /api/v1/slots/: {status} {data[:120]!r}")
+            continue
+        timed["publish a slot"].append(elapsed)
+        slot = json.loads(data)["id"]
+        status, data, elapsed = officer.call(
+            "POST", f"/api/v1/requests/{candidate['id']}/meetings/", {"slots": [slot]}
+        )
+        if status != 201:
+            continue  # routed to the other bureau, or a meeting open already: the next one
+        timed["offer a meeting"].append(elapsed)
+        status, data, elapsed = enterprise.call(
+            "POST", f"/api/v1/meetings/{json.loads(data)['id']}/book/", {"slot": slot}
+        )
+        if status != 200:
+            errors.append(f"POST /api/v1/meetings/…/book/: {status} {data[:120]!r}")
+            continue
+        timed["book a meeting"].append(elapsed)
+    if errors and not timed["book a meeting"]:
+        raise RuntimeError(f"no meeting could be booked: {errors[:3]}")
+    for case, latencies in timed.items():
+        if latencies:
+            rows.append(
+                (
+                    "enterprise" if case == "book a meeting" else "district officer",
+                    f"{case} ({len(latencies)} times)",
+                    {
+                        "p50": statistics.median(latencies),
+                        "p95": percentile(latencies, 0.95),
+                        "p99": percentile(latencies, 0.99),
+                        "rps": float("nan"),
+                        "rps_loaded": float("nan"),
+                        "p95_loaded": float("nan"),
+                        "errors": errors[:3] if case == "book a meeting" else [],
+                    },
+                )
+            )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -332,6 +430,12 @@ def main() -> int:
         manage(env, "seed_demo", "--requests", str(args.requests))
         seed_seconds = time.perf_counter() - started
 
+        seeded_meetings = manage(
+            env,
+            "shell",
+            "-c",
+            "from apps.meetings.models import Meeting, Slot; print(Meeting.objects.count(), Slot.objects.count())",
+        ).split()[-2:]
         scan_ms = []
         for _ in range(3):
             started = time.perf_counter()
@@ -477,6 +581,7 @@ def main() -> int:
                     },
                 )
             )
+        rows += meeting_cases(args, tokens)
         # Bulk escalation: the liaison escalates 100 requests of the park's queue at once (each
         # through its own action), three times over distinct requests.
         bulk_ms: list[float] = []
@@ -525,7 +630,8 @@ def main() -> int:
         f"{datetime.now():%Y-%m-%d %H:%M}, {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"gunicorn {args.workers} workers × 4 threads, {args.clients} clients for the loaded runs.",
         "",
-        f"- seeding: {args.requests / seed_seconds:,.0f} requests/s ({seed_seconds:.0f} s)",
+        f"- seeding: {args.requests / seed_seconds:,.0f} requests/s ({seed_seconds:.0f} s), with "
+        f"{int(seeded_meetings[0]):,} consultation meetings on {int(seeded_meetings[1]):,} slots",
         f"- deadline scan with nothing to do: {float(scan_inprocess):.1f} ms in process, once {catch_up} runs "
         f"had worked off the seed's backlog ({min(scan_ms):.0f} ms as a `manage.py scan_deadlines` command, "
         "start-up included, the backlog still there)",
