@@ -106,6 +106,7 @@ class Client:
     (a `Credentials` string starting with "Cookie:")."""
 
     def __init__(self, port: int, token: str | None = None) -> None:
+        self.port = port
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         if token and token.startswith("Cookie:"):
             self.headers = {"Cookie": token.removeprefix("Cookie:")}
@@ -119,8 +120,17 @@ class Client:
             payload = json.dumps(body)
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
-        self.connection.request(method, path, body=payload, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=payload, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the idle keep-alive connection before reading the request (its
+            # keep-alive timeout, while other cases ran): once more, on a new connection.
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            started = time.perf_counter()
+            self.connection.request(method, path, body=payload, headers=headers)
+            response = self.connection.getresponse()
         data = response.read()
         return response.status, data, (time.perf_counter() - started) * 1000
 

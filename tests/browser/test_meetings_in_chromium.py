@@ -78,3 +78,16 @@ def test_the_officer_offers_a_slot_and_the_enterprise_books_it(open_as, make_req
     assert fresh(sr).feedback_due_at is None, "the booking is the bureau's feedback"
     if zh:
         expect(card).to_contain_text("已预约")
+
+    # The district's supervisor reads the meeting on the figures: this week's meetings, and the
+    # days from the request's filing to its meeting.
+    supervisor = open_as("supervisor_ps", locale=locale)
+    picker = supervisor.locator("form.period-picker")
+    picker.get_by_label(re.compile("This week|本周")).check()
+    picker.get_by_role("button", name=re.compile("^Show$|^显示$")).click()
+    table = supervisor.locator("#meeting-figures")
+    bureau = table.locator("tr", has_text=re.compile("Pingshan Market Supervision Bureau|坪山区市场监督管理局"))
+    days = f"{meeting.wait_hours / 24:.1f}"
+    expect(bureau).to_contain_text(f"{days} / {days} {'天' if zh else 'days'}")
+    expect(bureau.locator("td").first).to_have_text("1")
+    shot(supervisor, "#meetings-figures", f"figures-supervisor-{words}")
