@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 
 from apps.casework import actions as casework
 from apps.casework.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from apps.casework.models import EventKind, RequestEvent
 from apps.deadlines.models import TierVisit
-from apps.deadlines.scan import scan
+from apps.deadlines.scan import due_reminders, scan
 from apps.meetings import actions, ics, slots
 from apps.meetings.models import Meeting, MeetingState, Slot
 from apps.notifications.models import Notification
@@ -298,6 +299,20 @@ def test_after_a_holiday_the_reminder_is_the_last_working_day_before(at_district
     meeting = actions.offer(at_district, actor=users["officer_ps_msb"], slots=[slot.pk])
     meeting = actions.book(meeting, actor=users["ent_pregene"], slot=slot.pk)
     assert meeting.remind_day_at.astimezone(UTC) == datetime(2026, 9, 30, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the plan of SQLite; PostgreSQL's follows its statistics"
+)
+@pytest.mark.parametrize("which", ["day", "hour"])
+def test_the_reminder_scan_reads_a_partial_index_not_the_meetings(which):
+    """However many meetings there are, the scan reads only the range of its partial index:
+    booked meetings whose reminder has not gone (apps/meetings/models.py, meeting_remind_*)."""
+    sql, params = due_reminders(which, NOW).query.sql_with_params()
+    with connection.cursor() as cursor:
+        plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
+    assert f"meeting_remind_{which}" in plan and "SCAN meetings_meeting" not in plan, plan
+    assert "TEMP B-TREE" not in plan, "the longest due first, in the index's order"
 
 
 def ics_unfolded(text: str) -> str:

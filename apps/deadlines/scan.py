@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from apps.casework import actions
 from apps.casework.errors import DomainError
@@ -113,14 +114,24 @@ def record_rectification_breaches(now: datetime) -> int:
     return sum(satisfaction.record_rectification_breach(item, now=now) for item in late[:BATCH])
 
 
+def due_reminders(which: str, now: datetime) -> QuerySet[Meeting]:
+    """Booked meetings whose `which` reminder (`day`: the working day before, `hour`: an hour
+    before) is due and not sent: the range of a partial index (meeting_remind_day/hour), however
+    many meetings there are, in its order (the longest due first, with no sort)."""
+    return (
+        Meeting.objects.filter(
+            **{"state": MeetingState.BOOKED, f"reminded_{which}_at": None, f"remind_{which}_at__lte": now}
+        )
+        .select_related("request", "slot")
+        .order_by(f"remind_{which}_at", "pk")
+    )
+
+
 def remind_of_meetings(now: datetime) -> int:
-    """Booked meetings whose reminder (the working day before, an hour before) is due: each
-    sent once; none for a meeting already begun. Each read is a partial index's range."""
+    """Each due reminder sent once; none for a meeting already begun."""
     sent = 0
     for which in ("day", "hour"):
-        due = Meeting.objects.filter(
-            **{"state": MeetingState.BOOKED, f"reminded_{which}_at": None, f"remind_{which}_at__lte": now}
-        ).select_related("request", "slot")
+        due = due_reminders(which, now)
         sent += sum(meetings.send_reminder(meeting, now=now, which=which) for meeting in due[:BATCH])
     return sent
 
