@@ -236,3 +236,34 @@ def test_the_schema_documents_version_if_match_and_etag(client):
         assert "changed" in operation["responses"]["409"]["description"], transition
     retrieve = paths["/api/v1/requests/{id}/"]["get"]
     assert "ETag" in retrieve["responses"]["200"]["headers"]
+
+
+# --- what a write sends ----------------------------------------------------------------------------
+def request_updates(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "casework_request"')]
+
+
+def test_a_transition_writes_only_the_columns_it_changed(at_district, users):
+    """Each column written is indexes rewritten (about thirty on the request): a reply sends
+    its deadline, version and time, not the state, tier, departments or resolution it left."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        actions.respond(fresh(at_district), actor=users["officer_ps_msb"], body="We are on it.")
+    (update,) = request_updates(captured)
+    columns = update.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+    assert '"feedback_due_at"' in columns and '"version"' in columns and '"updated_at"' in columns
+    for untouched in ("state", "tier", "department_id", "assignee_id", "resolution", "green_channel"):
+        assert f'"{untouched}"' not in columns, columns
+
+
+def test_a_request_read_again_after_someone_elses_write_writes_what_its_action_changes(at_district, users):
+    """Read, then another writer, then `refresh_from_db`: the columns compared are those read
+    last. Setting the flag back to what the first read had is still a change to write."""
+    mine = fresh(at_district)
+    officer = users["officer_ps_msb"]
+    actions.set_green_channel(fresh(at_district), actor=officer, green_channel=True, reason="Key project")
+    mine.refresh_from_db()
+    actions.set_green_channel(mine, actor=officer, green_channel=False, reason="Not a key project after all")
+    assert fresh(at_district).green_channel is False

@@ -141,9 +141,15 @@ _MODEL_TRANSITIONS = {"return": "return_to_lower_tier", "green_channel": "set_gr
 
 
 def _write(service_request: ServiceRequest, now: datetime) -> None:
-    """Write the changed columns if, and only if, nobody wrote the request since it was read."""
+    """Write the changed columns if, and only if, nobody wrote the request since it was read
+    (so that the columns left out are as they were read)."""
     expected = service_request.version
-    values = {field: getattr(service_request, field) for field in _MUTABLE_FIELDS}
+    read = getattr(service_request, "as_read", {})
+    values = {
+        field: getattr(service_request, field)
+        for field in _MUTABLE_FIELDS
+        if field not in read or read[field] != getattr(service_request, field)
+    }
     updated = ServiceRequest.objects.filter(pk=service_request.pk, version=expected).update(
         **values, version=expected + 1, updated_at=now
     )
@@ -151,6 +157,7 @@ def _write(service_request: ServiceRequest, now: datetime) -> None:
         raise ConcurrentChange(_("Someone else changed this request meanwhile. Reload it and try again."))
     service_request.version = expected + 1
     service_request.updated_at = now
+    read.update(values, version=expected + 1, updated_at=now)
 
 
 def expect_version(service_request: ServiceRequest, version: int | None) -> ServiceRequest:

@@ -8,8 +8,9 @@ changes.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -247,6 +248,29 @@ class ServiceRequest(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    # The columns as last read from the database (attname → value), see `from_db`.
+    as_read: dict[str, Any]
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **more: Any
+    ) -> Self:
+        """The row as read, kept beside it, so that a write sends only the columns an action
+        changed (`casework.actions._write`): each column sent is an index or several that
+        SQLite and PostgreSQL rewrite, of about thirty."""
+        instance = super().from_db(db, field_names, values, **more)
+        instance.as_read = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        read = getattr(self, "as_read", None)
+        if read is not None:
+            loaded = {f.attname for f in self._meta.concrete_fields} - self.get_deferred_fields()
+            read.update({name: getattr(self, name) for name in loaded})
 
     # --- derived ------------------------------------------------------------------------------
     def authority_id_of(self, tier: str) -> int | None:
