@@ -86,7 +86,9 @@ def test_the_officer_offers_a_slot_and_the_enterprise_books_it(open_as, make_req
     picker.get_by_label(re.compile("This week|本周")).check()
     picker.get_by_role("button", name=re.compile("^Show$|^显示$")).click()
     table = supervisor.locator("#meeting-figures")
-    bureau = table.locator("tr", has_text=re.compile("Pingshan Market Supervision Bureau|坪山区市场监督管理局"))
+    bureau = table.locator(
+        "tr", has_text=re.compile("Pingshan Market Supervision Bureau|坪山区市场监督管理局")
+    )
     days = f"{meeting.wait_hours / 24:.1f}"
     expect(bureau).to_contain_text(f"{days} / {days} {'天' if zh else 'days'}")
     expect(bureau.locator("td").first).to_have_text("1")
