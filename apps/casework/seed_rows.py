@@ -48,6 +48,8 @@ def insert_rows(model: type, rows: Sequence[Sequence[Any]], columns: list[str] |
         return
     table = model._meta.db_table  # type: ignore[attr-defined]
     columns = columns or columns_of(model)
+    # Quoted: a column may be a reserved word (a slot's `end`).
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
@@ -58,7 +60,7 @@ def insert_rows(model: type, rows: Sequence[Sequence[Any]], columns: list[str] |
                 )
             buffer.seek(0)
             cursor.cursor.copy_expert(  # type: ignore[attr-defined]
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
             )
         else:
             # Django keeps SQLite datetimes as naive UTC text. Only the datetime columns are
@@ -76,7 +78,7 @@ def insert_rows(model: type, rows: Sequence[Sequence[Any]], columns: list[str] |
                         row[i] = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", prepared
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared
             )
 
 
