@@ -101,7 +101,7 @@ class Figures:
     # Consultation meetings offered in the period, and what became of them; the days from the
     # request's filing to the meeting (those booked, held or missed), median and 90th percentile.
     meetings: int = 0
-    meetings_booked: int = 0  # booked and still to come
+    meetings_booked: int = 0  # booked, neither held nor missed yet
     meetings_held: int = 0
     meetings_no_show: int = 0
     meetings_cancelled: int = 0
@@ -244,8 +244,8 @@ def _percentile(histogram: dict[int, int], share: float) -> int | None:
     return None
 
 
-def _in(value: int | None, unit: int, digits: int) -> float | None:
-    return None if value is None else round(value / unit, digits)
+def _divided(value: int | None, by: int, digits: int) -> float | None:
+    return None if value is None else round(value / by, digits)
 
 
 def service_figures(user: User, *, since: datetime | None = None, until: datetime | None = None) -> Report:
@@ -561,10 +561,10 @@ def _assist_feedback(org_ids: list[int] | None, since: datetime, until: datetime
 def _percentiles(figures: Figures, minutes: dict[int, int], hours: dict[int, int]) -> None:
     """Working hours to feedback from a histogram of minutes; days to a meeting from one of
     hours."""
-    figures.median_working_hours = _in(_percentile(minutes, 0.5), 60, 2)
-    figures.p90_working_hours = _in(_percentile(minutes, 0.9), 60, 2)
-    figures.median_days_to_meeting = _in(_percentile(hours, 0.5), 24, 1)
-    figures.p90_days_to_meeting = _in(_percentile(hours, 0.9), 24, 1)
+    figures.median_working_hours = _divided(_percentile(minutes, 0.5), 60, 2)
+    figures.p90_working_hours = _divided(_percentile(minutes, 0.9), 60, 2)
+    figures.median_days_to_meeting = _divided(_percentile(hours, 0.5), 24, 1)
+    figures.p90_days_to_meeting = _divided(_percentile(hours, 0.9), 24, 1)
 
 
 def _slots_published(org_ids: list[int] | None, since: datetime, until: datetime) -> list[dict[str, Any]]:
