@@ -652,8 +652,12 @@ def main() -> int:
             else "- bulk escalation: no request waiting on the park"
         ),
         f"- memory of the largest web process: peak resident {memory['VmHWM'] / 1024:.0f} MiB; at the end "
-        f"{memory['RssAnon'] / 1024:.0f} MiB private and {memory['RssFile'] / 1024:.0f} MiB of mapped files "
-        "(SQLite's memory-mapped database: the kernel's page cache, shared between the workers)",
+        f"{memory['RssAnon'] / 1024:.0f} MiB private and {memory['RssFile'] / 1024:.0f} MiB of mapped files"
+        + (
+            " (SQLite's memory-mapped database: the kernel's page cache, shared between the workers)"
+            if vendor == "SQLite"
+            else " (the interpreter and libraries)"
+        ),
         "",
         "| who | what | p50 ms | p95 ms | p99 ms | req/s (1 client) | req/s (loaded) | p95 ms (loaded) |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
