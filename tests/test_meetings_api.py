@@ -164,6 +164,14 @@ def test_enterprise_staff_see_only_free_times_of_the_units_serving_them(api, at_
     assert api("ent_accel1").get("/api/v1/slots/").json()["count"] == 0
 
 
+def test_a_slot_that_has_begun_is_not_withdrawn(api, clock):
+    slot = new_slot(api).json()
+    clock.move_to(datetime(2026, 12, 9, 6, 10, tzinfo=UTC))  # ten minutes into it
+    answer = api("officer_ps_msb").post(f"/api/v1/slots/{slot['id']}/cancel/")
+    assert answer.status_code == 409 and "begun or is past" in answer.json()["detail"]
+    assert Slot.objects.get(pk=slot["id"]).cancelled_at is None
+
+
 def test_a_slot_with_a_booking_is_not_withdrawn(api, at_district):
     slot = new_slot(api).json()
     meeting = offer(api, at_district.pk, [slot["id"]]).json()["id"]

@@ -202,3 +202,15 @@ def test_the_week_starts_on_monday_whatever_day_is_asked(users, clock):
     clock.move_to(NOW + timedelta(days=2))
     page = client_for(users, "officer_ps_msb").get("/slots/?week=2026-09-24").content.decode()
     assert "Week of 2026-09-21" in page
+
+
+def test_a_past_free_slot_offers_no_withdrawal_and_the_days_read_alike_in_chinese(users, clock):
+    past, coming = publish(users), publish(users, start="2026-09-24T10:00:00+08:00")
+    clock.move_to(datetime(2026, 9, 23, 7, 0, tzinfo=UTC))  # Wednesday 15:00: its 14:00 slot is past
+    officer = client_for(users, "officer_ps_msb")
+    page = officer.get("/slots/?week=2026-09-21").content.decode()
+    withdrawals = page.count('name="kind" value="withdraw"')
+    assert withdrawals == 1 and f'name="slot" value="{coming.pk}"' in page
+    assert f'name="slot" value="{past.pk}"' not in page
+    chinese = officer.get("/slots/?week=2026-09-21", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "周三 2026-09-23" in chinese and "周六 2026-09-26" in chinese and "星期" not in chinese

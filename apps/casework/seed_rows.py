@@ -77,9 +77,7 @@ def insert_rows(model: type, rows: Sequence[Sequence[Any]], columns: list[str] |
                     if v is not None:
                         row[i] = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
             placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared
-            )
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
 
 
 def field_name(model: type, column: str) -> str:

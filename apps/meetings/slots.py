@@ -151,8 +151,11 @@ def cancel_slot(slot: Slot, *, actor: User) -> Slot:
         raise NotPermitted(_("Only the staff of the slot's organisation withdraw it."))
     if slot.cancelled_at is not None:
         raise TransitionNotAllowed(_("This slot is withdrawn already."))
-    withdrawn = Slot.objects.filter(pk=slot.pk, cancelled_at=None, booked=0).update(
-        cancelled_at=timezone.now()
+    now = timezone.now()
+    if slot.start <= now:
+        raise TransitionNotAllowed(_("This slot has begun or is past: there is nothing to withdraw."))
+    withdrawn = Slot.objects.filter(pk=slot.pk, cancelled_at=None, booked=0, start__gt=now).update(
+        cancelled_at=now
     )
     if not withdrawn:
         raise TransitionNotAllowed(

@@ -372,13 +372,18 @@ class SlotForm(forms.Form):
     )
 
 
-WEEKDAYS = [
-    ("0", gettext_lazy("Mon")),
-    ("1", gettext_lazy("Tue")),
-    ("2", gettext_lazy("Wed")),
-    ("3", gettext_lazy("Thu")),
-    ("4", gettext_lazy("Fri")),
+# The days' short names, ours in both languages (Django's Chinese for "Sat" is 星期六 beside
+# our 周一 for "Mon"): the week's headings and the pattern's weekdays.
+DAY_NAMES = [
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
 ]
+WEEKDAYS = [(str(n), name) for n, name in enumerate(DAY_NAMES[:5])]
 
 
 class PatternForm(forms.Form):
@@ -430,7 +435,9 @@ def _week(user: User, monday: date) -> list[dict[str, Any]]:
     for slot in found.filter(cancelled_at=None).order_by("start", "pk"):
         by_day.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
     days = calendar.days_between(monday, monday + timedelta(days=6))
-    return [{"day": day, "slots": by_day.get(day.date, [])} for day in days]
+    return [
+        {"day": day, "name": DAY_NAMES[day.date.weekday()], "slots": by_day.get(day.date, [])} for day in days
+    ]
 
 
 @login_required
@@ -463,6 +470,7 @@ def slots_page(request: HttpRequest) -> HttpResponse:
         "slot_form": slot_form,
         "pattern_form": pattern_form,
         "may_publish": user.role in slots.HOSTS,
+        "now": timezone.now(),
     }
     return render(request, "web/slots.html", context, status=status)
 
