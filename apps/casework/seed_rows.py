@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,35 @@ EVENT_COLUMNS = [
 # words are written from (apps/satisfaction/texts.py, apps/meetings/texts.py); the other events
 # leave it to the database's '{}'.
 DETAILED_EVENT_COLUMNS = [*EVENT_COLUMNS, "details"]
+
+
+def detailed_event(
+    event_id: int,
+    kind: str,
+    moment: datetime,
+    state: str,
+    tier: str,
+    actor: int | None,
+    request_id: int,
+    details: dict[str, Any],
+    *,
+    text: str = "",
+    internal: bool = False,
+) -> list[Any]:
+    """A row under DETAILED_EVENT_COLUMNS: an event that leaves the request's state as it was."""
+    return [
+        event_id,
+        kind,
+        moment,
+        state,
+        state,
+        tier,
+        text,
+        internal,
+        actor,
+        request_id,
+        json.dumps(details, ensure_ascii=False),
+    ]
 
 
 def written_fields(model: type) -> list[Any]:

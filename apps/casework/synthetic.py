@@ -11,7 +11,6 @@ meeting with a tier it visited (apps/meetings/synthetic.py). Rows go in as plain
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -419,19 +418,18 @@ class _Satisfaction:
         closed_at = request["closed_at"]
         state = State.CLOSED if closed_at is not None and moment >= closed_at else State.RESOLVED
         self.events.append(
-            [
+            seed_rows.detailed_event(
                 next_event,
                 kind,
                 moment,
                 state,
-                state,
                 request["tier"],
-                text,
-                internal,
                 actor,
                 request["id"],
-                json.dumps(details, ensure_ascii=False),
-            ]
+                details,
+                text=text,
+                internal=internal,
+            )
         )
         return next_event + 1
 

@@ -18,7 +18,6 @@ coming days' reminders to send.
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -217,19 +216,17 @@ class SyntheticMeetings:
             # before the answer's own transition.
             state = next((e[_EVENT_TO_STATE] for e in reversed(events) if e[_EVENT_AT] < moment), "")
             self.events.append(
-                [
+                seed_rows.detailed_event(
                     next_event,
                     kind,
                     moment,
                     state,
-                    state,
                     values["tier"],
-                    text,
-                    False,
                     actor,
                     request["id"],
-                    json.dumps({"meeting": meeting_id, **details}, ensure_ascii=False),
-                ]
+                    {"meeting": meeting_id, **details},
+                    text=text,
+                )
             )
             next_event += 1
 
