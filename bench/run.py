@@ -214,6 +214,23 @@ def measure(
     }
 
 
+def beside_loaded(single: dict, loaded: dict) -> dict:
+    """One client's figures with the loaded run's throughput and p95 beside them."""
+    return {
+        **single,
+        "rps_loaded": loaded["rps"],
+        "p95_loaded": loaded["p95"],
+        "errors": single["errors"] + loaded["errors"],
+    }
+
+
+def measured_alone_and_loaded(port: int, credentials: str, paths: list, args: argparse.Namespace) -> dict:
+    """`paths` by one client, then by `args.clients` at once."""
+    single = measure(port, credentials, paths, clients=1, rounds=args.rounds)
+    loaded = measure(port, credentials, paths, clients=args.clients, rounds=args.rounds)
+    return beside_loaded(single, loaded)
+
+
 def first_computations(first: int, count: int) -> list[tuple[str, str, dict | None]]:
     """`count` calls for the service figures of the last 30 days, each period starting a second
     apart from every other (the `first`-th to the `first + count - 1`-th second before the 30
@@ -340,20 +357,7 @@ def meeting_cases(args: argparse.Namespace, tokens: dict[str, str]) -> list[tupl
     }
     rows = []
     for (label, case), (token, paths) in reads.items():
-        single = measure(args.port, token, paths, clients=1, rounds=args.rounds)
-        loaded = measure(args.port, token, paths, clients=args.clients, rounds=args.rounds)
-        rows.append(
-            (
-                label,
-                case,
-                {
-                    **single,
-                    "rps_loaded": loaded["rps"],
-                    "p95_loaded": loaded["p95"],
-                    "errors": single["errors"] + loaded["errors"],
-                },
-            )
-        )
+        rows.append((label, case, measured_alone_and_loaded(args.port, token, paths, args)))
 
     waiting = json.loads(enterprise.call("GET", "/api/v1/requests/?state=district_review&page_size=100")[1])[
         "results"
@@ -522,20 +526,7 @@ def main() -> int:
             measured = [(case, token, paths) for case, paths in cases.items()]
             measured += [(case, sessions[label], paths) for case, paths in pages.items()]
             for case, credentials, paths in measured:
-                single = measure(args.port, credentials, paths, clients=1, rounds=args.rounds)
-                loaded = measure(args.port, credentials, paths, clients=args.clients, rounds=args.rounds)
-                rows.append(
-                    (
-                        label,
-                        case,
-                        {
-                            **single,
-                            "rps_loaded": loaded["rps"],
-                            "p95_loaded": loaded["p95"],
-                            "errors": single["errors"] + loaded["errors"],
-                        },
-                    )
-                )
+                rows.append((label, case, measured_alone_and_loaded(args.port, credentials, paths, args)))
             if label == "municipal supervisor":
                 # The whole city's figures computed afresh, as the first reader of a period meets
                 # them ("stats" above is mostly answered from the cache): every call a period of
@@ -551,18 +542,7 @@ def main() -> int:
                     rounds=rounds,
                     disjoint=True,
                 )
-                rows.append(
-                    (
-                        label,
-                        "stats, first computation",
-                        {
-                            **single,
-                            "rps_loaded": loaded["rps"],
-                            "p95_loaded": loaded["p95"],
-                            "errors": single["errors"] + loaded["errors"],
-                        },
-                    )
-                )
+                rows.append((label, "stats, first computation", beside_loaded(single, loaded)))
 
         # A transition: the park liaison replies to distinct requests of its queue.
         liaison = Client(args.port, tokens["liaison"])
