@@ -24,6 +24,13 @@ def current_visit(service_request: ServiceRequest) -> TierVisit | None:
     )
 
 
+def filed_at(service_request: ServiceRequest) -> datetime:
+    """When the request was filed: it entered its first tier (a draft's time before does not
+    count)."""
+    first = service_request.visits.order_by("started_at").values_list("started_at", flat=True).first()
+    return first or service_request.created_at
+
+
 def start_visit(service_request: ServiceRequest, now: datetime) -> TierVisit:
     """The request enters its current tier: start the clock and set the request's due time."""
     due_at = calendar.feedback_deadline(now, green_channel=service_request.green_channel)

@@ -24,7 +24,7 @@ from apps.casework import actions as casework
 from apps.casework import rules as casework_rules
 from apps.casework.errors import ConcurrentChange, InvalidInput, NotPermitted, TransitionNotAllowed
 from apps.casework.models import REVIEW_STATES, EventKind, ServiceRequest, State
-from apps.deadlines import calendar
+from apps.deadlines import calendar, visits
 from apps.organizations.models import Tier, User
 
 from . import slots as slot_rules
@@ -251,13 +251,6 @@ def _full(slot: Slot, meeting: Meeting) -> SlotFull:
     )
 
 
-def filed_at(service_request: ServiceRequest) -> datetime:
-    """When the request was filed: it entered its first tier (a draft's time before does not
-    count)."""
-    first = service_request.visits.order_by("started_at").values_list("started_at", flat=True).first()
-    return first or service_request.created_at
-
-
 def wait_hours(filed: datetime, starts_at: datetime) -> int:
     return max(int((starts_at - filed).total_seconds() // 3600), 0)
 
@@ -268,7 +261,7 @@ def _booked_values(meeting: Meeting, slot: Slot, now: datetime) -> dict[str, Any
         "slot": slot,
         "starts_at": slot.start,
         "ends_at": slot.end,
-        "wait_hours": wait_hours(filed_at(meeting.request), slot.start),
+        "wait_hours": wait_hours(visits.filed_at(meeting.request), slot.start),
         # A meeting booked after the day-before reminder's time hears only the hour before.
         "remind_day_at": day_before,
         "reminded_day_at": None if day_before > now else now,
