@@ -261,11 +261,11 @@ class SyntheticMeetings:
             event(EventKind.MEETING_BOOKED, answered, guest, where)
             self._after_booking(values, start, where, host, guest, event)
             for which in ("day", "hour"):
-                due = values[f"remind_{which}_at"]
-                if values[f"reminded_{which}_at"] is None and due + _SCAN_LAG <= min(
-                    self.now, values["closed_at"] or self.now
-                ):
-                    values[f"reminded_{which}_at"] = due + _SCAN_LAG
+                # Every reminder due before now went out (a scan a few minutes late), so that
+                # the scan run straight after the seed finds none to send.
+                due, until = values[f"remind_{which}_at"], min(self.now, values["closed_at"] or self.now)
+                if values[f"reminded_{which}_at"] is None and due <= until:
+                    values[f"reminded_{which}_at"] = min(due + _SCAN_LAG, until)
         for slot_id, _where in offered:
             self.offers.append([self.next_offer, meeting_id, slot_id])
             self.next_offer += 1
