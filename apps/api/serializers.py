@@ -40,6 +40,8 @@ from apps.notifications.services import severity as notification_severity
 from apps.organizations.models import KeyProject, Organization, OrgKind, User
 from apps.organizations.selectors import fileable_enterprises, visible_key_projects
 
+from .read_plan import ReadPlan
+
 
 class StrictCharField(serializers.CharField):
     """A string, and only a string: 123 or true is a client error, not a title."""
@@ -142,7 +144,7 @@ class MeSerializer(serializers.ModelSerializer):
         return user.organization.tier if user.organization else None
 
 
-class RequestSerializer(serializers.ModelSerializer):
+class RequestSerializer(ReadPlan, serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     park_name = serializers.CharField(source="park.name", read_only=True)
     department_name = serializers.CharField(
