@@ -64,12 +64,8 @@ def test_work_order_is_overdue_then_green_then_deadline_then_newest(queue, users
         assert names(queue, listing[0:7]) == WORK_ORDER
 
 
-@pytest.mark.parametrize("deferred_join_from", [0, queues.DEFERRED_JOIN_FROM], ids=["ids first", "rows"])
 @pytest.mark.parametrize("page_size", [1, 2, 3, 4])
-def test_work_order_pages_cross_segments_without_gaps_or_repeats(
-    queue, api, page_size, deferred_join_from, monkeypatch
-):
-    monkeypatch.setattr(queues, "DEFERRED_JOIN_FROM", deferred_join_from)
+def test_work_order_pages_cross_segments_without_gaps_or_repeats(queue, api, page_size):
     client = api("liaison_sbip")
     seen = []
     with time_machine.travel(THURSDAY_12, tick=False):
@@ -150,3 +146,81 @@ def test_search_results_are_newest_first_unless_the_work_order_is_asked_for(queu
     created = [r["created_at"] for r in newest]
     assert created == sorted(created, reverse=True)
     assert names(queue, worked)[:2] == ["overdue_green", "overdue"]
+
+
+# --- the work order's counts, kept between writes (queues.WorkOrder, queues.lists_changed) -------
+def test_kept_counts_are_never_another_personas(queue, api, make_request, users):
+    """Counts are kept per list (scope and filters): one enterprise's list, read first, never
+    lends its counts to another's, nor a park's to its enterprises."""
+    make_request("ent_ascentawits")
+    with time_machine.travel(THURSDAY_12, tick=False):
+        counts = {
+            username: api(username).get(LIST).json()["count"]
+            for username in ["liaison_sbip", "ent_pregene", "ent_ascentawits", "ent_wytd", "liaison_accel"]
+        }
+        again = {username: api(username).get(LIST).json()["count"] for username in counts}
+    assert (
+        counts
+        == again
+        == {username: selectors.visible_requests(users[username]).count() for username in counts}
+    )
+    sbip = ["ent_pregene", "ent_ascentawits", "ent_wytd"]
+    assert counts["liaison_sbip"] == sum(counts[username] for username in sbip) == 8
+    assert counts["ent_pregene"] != counts["ent_ascentawits"] and counts["liaison_accel"] == 0
+
+
+def test_a_change_shows_in_the_counts_at_once(queue, api, users):
+    """The liaison's list is counted and kept; filing a request, answering one (it leaves the
+    waiting segments) and withdrawing one show in the very next read of the list."""
+    client = api("liaison_sbip")
+
+    def segments() -> tuple[int, list[str]]:
+        body = client.get(f"{LIST}?page_size=100").json()
+        return body["count"], names_or_new(body["results"])
+
+    def names_or_new(rows) -> list[str]:
+        by_id = {r.pk: name for name, r in queue.items()}
+        return [by_id.get(row["id"], "new") for row in rows]
+
+    with time_machine.travel(THURSDAY_12, tick=False):
+        assert segments() == (7, WORK_ORDER)
+        made = client.post(
+            LIST,
+            {
+                "title": "Cold chain",
+                "description": "Storage.",
+                "category": "rnd",
+                "product_type": "drug",
+                "enterprise": queue["waiting"].enterprise_id,
+                "submit": True,
+            },
+            format="json",
+        )
+        assert made.status_code == 201
+        count, order = segments()
+        assert count == 8 and order.count("new") == 1
+        assert (
+            client.post(
+                f"{LIST}{queue['overdue'].pk}/respond/", {"body": "Answered."}, format="json"
+            ).status_code
+            == 200
+        )
+        count, order = segments()
+        # Answered: no longer waiting, it goes to the newest-first rest.
+        assert count == 8 and order.index("overdue") > order.index("waiting")
+        actions.withdraw(fresh(queue["green"]), actor=users["liaison_sbip"], reason="Filed twice.")
+        count, order = segments()
+        assert count == 8 and order.index("green") > order.index("waiting")
+
+
+def test_kept_counts_go_stale_with_the_clock_not_the_cache(queue, users):
+    """Counts kept on Thursday are not read on Wednesday, nor a minute later."""
+    liaison = users["liaison_sbip"]
+    with time_machine.travel(THURSDAY_12, tick=False):
+        assert queues.WorkOrder(selectors.request_list(liaison)).sizes()[:4] == [1, 1, 1, 1]
+        assert queues.WorkOrder(selectors.request_list(liaison)).now == THURSDAY_12
+    with time_machine.travel(datetime(2025, 6, 4, 12, 0, tzinfo=SHANGHAI), tick=False):
+        assert queues.WorkOrder(selectors.request_list(liaison)).sizes()[:4] == [1, 0, 1, 2]
+    later = THURSDAY_12 + queues.KEPT_FOR
+    with time_machine.travel(later, tick=False):
+        assert queues.WorkOrder(selectors.request_list(liaison)).now == later

@@ -38,7 +38,7 @@ from apps.organizations.models import (
 )
 from apps.satisfaction import ledger
 
-from . import rules, selectors, uploads
+from . import queues, rules, selectors, uploads
 from .errors import ConcurrentChange, InvalidInput, NotPermitted, TransitionNotAllowed
 from .models import (
     REVIEW_STATES,
@@ -158,6 +158,7 @@ def _write(service_request: ServiceRequest, now: datetime) -> None:
     service_request.version = expected + 1
     service_request.updated_at = now
     read.update(values, version=expected + 1, updated_at=now)
+    queues.lists_changed()
 
 
 def expect_version(service_request: ServiceRequest, version: int | None) -> ServiceRequest:
@@ -837,6 +838,7 @@ def share_with_department(
             raise ConcurrentChange(_("Someone else changed this request meanwhile. Reload it and try again."))
         service_request.updated_at = now
         assign_perm("casework.view_servicerequest", organization_group(department), service_request)
+        queues.lists_changed()
         _record(
             service_request,
             EventKind.SHARED,

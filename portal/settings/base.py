@@ -279,6 +279,8 @@ PORTAL: dict[str, Any] = {
     # Lists count exactly up to this many rows; larger scopes show a count up to this old.
     "LIST_COUNT_EXACT_UP_TO": int(os.environ.get("PORTAL_LIST_COUNT_EXACT_UP_TO", 10_000)),
     "LIST_COUNT_CACHE_SECONDS": 300,
+    # A list's counts (its work-order segments, a search's matches), kept until a write or this long.
+    "LIST_COUNTS_KEPT_SECONDS": 10,
     # A search counts its matches up to this many (more: "over 1,000", refine the words).
     "SEARCH_COUNT_UP_TO": 1_000,
     # Service figures are kept this long per organisation and period (0: computed every time).
