@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -614,8 +615,10 @@ def main() -> int:
             stop_server(server)
         drop_database(env, pg_name)
 
+    heading = f"{vendor}, {args.requests:,} requests"
+    before, before_scaling = previous_figures(RESULTS, heading)
     lines = [
-        f"## {vendor}, {args.requests:,} requests",
+        f"## {heading}",
         "",
         f"{datetime.now():%Y-%m-%d %H:%M}, {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"gunicorn {args.workers} workers × 4 threads, {args.clients} clients for the loaded runs.",
@@ -639,21 +642,31 @@ def main() -> int:
             else " (the interpreter and libraries)"
         ),
         "",
-        "| who | what | p50 ms | p95 ms | p99 ms | req/s (1 client) | req/s (loaded) | p95 ms (loaded) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "The last two columns compare with the run of the same heading that bench/RESULTS.md held "
+        "before this one: its p95, and how many times faster this run's p95 is (throughput: how "
+        "many times more requests a second).",
+        "",
+        "| who | what | p50 ms | p95 ms | p99 ms | req/s (1 client) | req/s (loaded) | p95 ms (loaded) "
+        "| p95 ms before | × faster |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, case, r in rows:
+        old = before.get((label, case))
         lines.append(
             f"| {label} | {case} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | "
-            f"{r['rps_loaded']:.0f} | {r['p95_loaded']:.1f} |"
+            f"{r['rps_loaded']:.0f} | {r['p95_loaded']:.1f} | {_before(old)} | {_times(old, r['p95'])} |"
         )
     lines += [
         "",
         f"Throughput of a mixed read load (list, filtered list, detail as the liaison), {args.clients} client processes:",
         "",
-        "| gunicorn workers | req/s | p50 ms | p95 ms |",
-        "| ---: | ---: | ---: | ---: |",
-        *[f"| {w} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} |" for w, r in scaling],
+        "| gunicorn workers | req/s | p50 ms | p95 ms | req/s before | × the throughput |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        *[
+            f"| {w} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {_before(before_scaling.get(w), '.0f')} "
+            f"| {_times(r['rps'], before_scaling.get(w))} |"
+            for w, r in scaling
+        ],
     ]
     problems = [e for _l, _c, r in rows for e in r["errors"]] + [e for _w, r in scaling for e in r["errors"]]
     if problems:
@@ -670,6 +683,36 @@ def main() -> int:
     args.output.write_text("\n## ".join(kept).rstrip() + "\n\n" + section)
     print(section)
     return 1 if problems else 0
+
+
+def previous_figures(path: Path, heading: str) -> tuple[dict[tuple[str, str], float], dict[int, float]]:
+    """From the section of that heading in a results file: each case's one-client p95 by (who,
+    what), and the mixed load's requests a second by the number of workers."""
+    text = path.read_text() if path.exists() else ""
+    section = next((part for part in text.split("\n## ") if part.startswith(heading + "\n")), "")
+    cases: dict[tuple[str, str], float] = {}
+    scaling: dict[int, float] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        try:
+            if len(cells) >= 8 and cells[0] not in ("who", "---"):
+                cases[(cells[0], cells[1])] = float(cells[3])
+            elif len(cells) >= 4 and cells[0].isdigit():
+                scaling[int(cells[0])] = float(cells[1])
+        except ValueError:
+            continue
+    return cases, scaling
+
+
+def _before(value: float | None, spec: str = ".1f") -> str:
+    return "" if value is None or math.isnan(value) else format(value, spec)
+
+
+def _times(numerator: float | None, denominator: float | None) -> str:
+    """numerator / denominator as "2.1×", blank where either is unknown."""
+    if not numerator or not denominator or math.isnan(numerator) or math.isnan(denominator):
+        return ""
+    return f"{numerator / denominator:.2f}×"
 
 
 if __name__ == "__main__":
