@@ -1,7 +1,10 @@
 """What a newcomer meets first: the health check, the API schema and docs, the demo data, the
 login page."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -99,6 +102,45 @@ def test_seed_demo_adds_synthetic_requests_consistent_with_the_rules(monkeypatch
     assert {index.name for index in ServiceRequest._meta.indexes} <= set(present)
     title = ServiceRequest.objects.order_by("-id").values_list("title", flat=True)[0]
     assert search.matching(ServiceRequest.objects.all(), title).exists()
+
+
+def test_batches_made_in_a_process_of_their_own_are_the_rows_made_here(monkeypatch):
+    """From `APART_FROM` requests on, the seed makes its batches in a forked process while it
+    writes: the same seed gives the same rows, to the last column, either way; and a generator
+    that asked the database would fail loudly rather than share the writer's connection."""
+    from django.db import transaction
+
+    from apps.assist.models import RequestTerms
+    from apps.casework.models import ReferenceSequence
+    from apps.meetings.models import Meeting, Slot
+    from apps.satisfaction.models import Rating, Rectification
+
+    models = [ServiceRequest, RequestEvent, TierVisit, Rating, Rectification, Slot, Meeting]
+    models += [Meeting.slots.through, RequestTerms, ReferenceSequence]
+
+    def rows() -> dict[str, list[tuple]]:
+        return {m._meta.label: list(m.objects.order_by("pk").values_list()) for m in models}
+
+    call_command("seed_demo", "--bare")
+    monkeypatch.setattr(synthetic, "BATCH", 150)  # several batches, through the queue
+    made: dict[str, dict[str, list[tuple]]] = {}
+    with time_machine.travel(datetime(2026, 12, 4, 9, 30, tzinfo=UTC), tick=False):
+        for where, apart_from in (("here", 10_000), ("apart", 1)):
+            monkeypatch.setattr(synthetic, "APART_FROM", apart_from)
+            with transaction.atomic():
+                assert synthetic.generate(700, seed=11) == 700
+                made[where] = rows()
+                transaction.set_rollback(True)
+    assert made["apart"] == made["here"]
+    assert len(made["here"]["casework.ServiceRequest"]) == 700 and made["here"]["meetings.Meeting"]
+
+    def asks_the_database(*args, **kwargs):
+        return Organization.objects.count()
+
+    monkeypatch.setattr(synthetic, "week_of", asks_the_database)
+    with pytest.raises(RuntimeError, match="generator"):
+        synthetic.generate(10)
+    assert ServiceRequest.objects.count() == 0
 
 
 def test_visitor_is_led_to_the_login_page():

@@ -112,7 +112,7 @@ class ReadPlan(serializers.Serializer):
         plan = ReadPlan._plans.get(cls)
         if plan is None:
             plan = ReadPlan._plans[cls] = [
-                (field.field_name, _reader(field)) for field in self._readable_fields
+                (str(field.field_name), _reader(field)) for field in self._readable_fields
             ]
         return plan
 

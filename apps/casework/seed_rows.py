@@ -15,6 +15,10 @@ from typing import Any
 from django.db import connection
 from django.db.models import NOT_PROVIDED
 
+# A table's rows for the seed to insert: the model's label, the columns (None: every column the
+# seed writes), the rows (or, once `prepare`d, what the database takes).
+Table = tuple[str, list[str] | None, Any]
+
 # The columns of a seeded event.
 EVENT_COLUMNS = [
     "id",
@@ -74,7 +78,43 @@ def columns_of(model: type) -> list[str]:
 
 def insert_rows(model: type, rows: Sequence[Sequence[Any]], columns: list[str] | None = None) -> None:
     """Insert rows given in the order of `columns` (default: every column the seed writes)."""
-    if not rows:
+    insert_prepared(model, prepare(model, rows, columns), columns)
+
+
+def prepare(model: type, rows: Sequence[Sequence[Any]], columns: list[str] | None = None) -> Any:
+    """The rows as the database takes them in bulk: CSV text for PostgreSQL's `COPY`, rows of
+    plain values for SQLite (whose datetimes Django keeps as naive UTC text). Done apart from
+    the insert, so that the seed's generator process does it while the writer writes."""
+    columns = columns or columns_of(model)
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow(
+                ["\\N" if v is None else (v.isoformat() if isinstance(v, datetime) else v) for v in row]
+            )
+        return buffer.getvalue()
+    # Only the datetime columns are looked at: testing every value of millions of rows costs
+    # more than the insert.
+    moments = [
+        i
+        for i, field in enumerate(model._meta.get_field(field_name(model, c)) for c in columns)  # type: ignore[attr-defined]
+        if field.get_internal_type() == "DateTimeField"
+    ]
+    if not moments:
+        return rows
+    prepared = [list(row) for row in rows]
+    for row in prepared:
+        for i in moments:
+            v = row[i]
+            if v is not None:
+                # isoformat of a UTC moment, less its "+00:00": what str() of the naive one is.
+                row[i] = (v if v.tzinfo is UTC else v.astimezone(UTC)).isoformat(" ")[:-6]
+    return prepared
+
+
+def insert_prepared(model: type, prepared: Any, columns: list[str] | None = None) -> None:
+    if not prepared:
         return
     table = model._meta.db_table  # type: ignore[attr-defined]
     columns = columns or columns_of(model)
@@ -82,30 +122,10 @@ def insert_rows(model: type, rows: Sequence[Sequence[Any]], columns: list[str] |
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            for row in rows:
-                writer.writerow(
-                    ["\\N" if v is None else (v.isoformat() if isinstance(v, datetime) else v) for v in row]
-                )
-            buffer.seek(0)
             cursor.cursor.copy_expert(  # type: ignore[attr-defined]
-                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", io.StringIO(prepared)
             )
         else:
-            # Django keeps SQLite datetimes as naive UTC text. Only the datetime columns are
-            # looked at: testing every value of millions of rows costs more than the insert.
-            moments = [
-                i
-                for i, field in enumerate(model._meta.get_field(field_name(model, c)) for c in columns)  # type: ignore[attr-defined]
-                if field.get_internal_type() == "DateTimeField"
-            ]
-            prepared = [list(row) for row in rows]
-            for row in prepared:
-                for i in moments:
-                    v = row[i]
-                    if v is not None:
-                        row[i] = v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
 
@@ -125,9 +145,3 @@ def reset_sequences(models: Iterable[type]) -> None:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
             cursor.execute(statement)
-
-
-def ordered(model: type, rows: list[list[Any]], given: list[str]) -> list[list[Any]]:
-    """Reorder rows written in `given` column order into the table's column order."""
-    order = [given.index(f.attname) for f in written_fields(model)]
-    return [[row[i] for i in order] for row in rows]

@@ -11,15 +11,19 @@ meeting with a tier it visited (apps/meetings/synthetic.py). Rows go in as plain
 
 from __future__ import annotations
 
+import multiprocessing
 import random
+import traceback
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.apps import apps as django_apps
+from django.db import connection, connections, transaction
 from django.db.models import F, Max
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from apps.assist import index as assist_index
@@ -239,11 +243,92 @@ class _Deadlines:
         return self.cache[key]
 
 
-def _reserve_references(prefix: str, year: int, count: int) -> int:
-    """Take `count` consecutive numbers at once; returns the first."""
-    sequence, _ = ReferenceSequence.objects.get_or_create(prefix=prefix, year=year)
-    ReferenceSequence.objects.filter(pk=sequence.pk).update(last=F("last") + count)
-    return ReferenceSequence.objects.get(pk=sequence.pk).last - count + 1
+def _store_references(last: dict[tuple[str, int], int]) -> None:
+    """Record the last reference number the seed gave per prefix and year (numbered from the
+    sequences as they were when it began: nobody else files requests while it runs)."""
+    for (prefix, year), number in last.items():
+        sequence, _ = ReferenceSequence.objects.get_or_create(prefix=prefix, year=year)
+        ReferenceSequence.objects.filter(pk=sequence.pk).update(last=Greatest(F("last"), number))
+
+
+@dataclass
+class _Batch:
+    """A batch of the seed's rows, made without the database: each table's rows (by model label,
+    in the order they are inserted, with their columns where not every column the seed writes),
+    and the last reference number reached per prefix and year."""
+
+    size: int
+    tables: list[seed_rows.Table]
+    references: dict[tuple[str, int], int]
+
+    def prepare(self) -> _Batch:
+        """The rows as the database takes them (in the generator's process)."""
+        self.tables = [
+            (label, columns, seed_rows.prepare(django_apps.get_model(label), rows, columns))
+            for label, columns, rows in self.tables
+        ]
+        return self
+
+    def insert(self) -> None:
+        with transaction.atomic():
+            for label, columns, prepared in self.tables:
+                seed_rows.insert_prepared(django_apps.get_model(label), prepared, columns)
+            _store_references(self.references)
+
+
+# From this many requests on, the batches are made in a process of their own while this one
+# writes the previous ones: making a batch takes about as long as writing it.
+APART_FROM = 50_000
+
+
+@contextmanager
+def _no_database() -> Iterator[None]:
+    """Make any query fail: what the generator needs is read before it starts, so that it can
+    run in a process of its own (which must not use the connection it was forked with)."""
+
+    def refuse(*_args: Any) -> None:
+        raise RuntimeError("The seed's generator asked the database: read it before the batches start.")
+
+    with ExitStack() as stack:
+        for each in connections.all():
+            stack.enter_context(each.execute_wrapper(refuse))
+        yield
+
+
+def _made_here(batches: Iterator[_Batch]) -> Iterator[_Batch]:
+    while True:
+        with calendar.pinned(), _no_database():
+            batch = next(batches, None)
+        if batch is None:
+            return
+        yield batch
+
+
+def _made_apart(batches: Iterator[_Batch]) -> Iterator[_Batch]:
+    """The batches, made by a forked process (two batches ahead at most) while this one writes."""
+    context = multiprocessing.get_context("fork")
+    made: Any = context.Queue(maxsize=2)
+
+    def make() -> None:
+        try:
+            with calendar.pinned(), _no_database():
+                for batch in batches:
+                    made.put(batch)
+            made.put(None)
+        except BaseException:  # noqa: BLE001 (the writer raises it, with this traceback)
+            made.put(traceback.format_exc())
+
+    child = context.Process(target=make, name="seed-generator", daemon=True)
+    child.start()
+    try:
+        while (batch := made.get()) is not None:
+            if isinstance(batch, str):
+                raise RuntimeError(f"The seed's generator failed:\n{batch}")
+            yield batch
+    finally:
+        child.join(timeout=5)
+        if child.is_alive():
+            child.terminate()
 
 
 # From this many requests on, the secondary indexes of the big tables are dropped for the
@@ -290,6 +375,26 @@ def _indexes_deferred(count: int) -> Iterator[None]:
             editor.execute("ANALYZE")
 
 
+# The columns of a seeded tier visit.
+_VISIT = [
+    "id",
+    "tier",
+    "green_channel",
+    "started_at",
+    "week_start",
+    "due_at",
+    "feedback_at",
+    "ended_at",
+    "feedback_seconds",
+    "feedback_working_seconds",
+    "remind_at",
+    "reminded_at",
+    "breached_at",
+    "assignee_id",
+    "authority_id",
+    "department_id",
+    "request_id",
+]
 _RATING = [
     "id",
     "request_id",
@@ -382,12 +487,15 @@ class _Satisfaction:
         self.rectifications: list[list[Any]] = []
         self.events: list[list[Any]] = []
 
-    def flush(self) -> None:
-        """Insert what was gathered (after the requests and events it refers to)."""
-        seed_rows.insert_rows(RequestEvent, self.events, seed_rows.DETAILED_EVENT_COLUMNS)
-        seed_rows.insert_rows(Rating, self.ratings, _RATING)
-        seed_rows.insert_rows(Rectification, self.rectifications, _RECTIFICATION)
+    def take(self) -> list[seed_rows.Table]:
+        """What was gathered, to insert after the requests and events it refers to."""
+        tables: list[seed_rows.Table] = [
+            (RequestEvent._meta.label, seed_rows.DETAILED_EVENT_COLUMNS, self.events),
+            (Rating._meta.label, _RATING, self.ratings),
+            (Rectification._meta.label, _RECTIFICATION, self.rectifications),
+        ]
         self.ratings, self.rectifications, self.events = [], [], []
+        return tables
 
     def _due(self, opened: datetime) -> datetime:
         day = opened.astimezone(calendar.SHANGHAI).date()
@@ -736,8 +844,12 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
         " ".join(assist_index.text_terms(title, _description(title), answer)) for title, _c, answer in _TITLES
     ]
 
-    done = 0
-    with _indexes_deferred(count):
+    sequences = {(s.prefix, s.year): s.last for s in ReferenceSequence.objects.all()}
+    request_columns = [f.attname for f in seed_rows.written_fields(ServiceRequest)]
+
+    def batches() -> Iterator[_Batch]:
+        nonlocal next_request, next_event, next_visit
+        done = 0
         while done < count:
             size = min(BATCH, count - done)
             requests: list[dict[str, Any]] = []
@@ -755,16 +867,22 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                     age = timedelta(minutes=rng.randint(3 * 24 * 60, 6 * 24 * 60))
                 else:
                     age = timedelta(minutes=rng.randint(15 * 24 * 60, 365 * 24 * 60))
-                plan.append((chain, state, now - age))
+                created = now - age
+                # Numbered by the year it was filed in, in Shanghai.
+                plan.append(
+                    (chain, state, created, (chain.prefix, created.astimezone(calendar.SHANGHAI).year))
+                )
             # References are numbered per prefix and year, in creation order within the batch.
             plan.sort(key=lambda p: p[2])
             counters: dict[tuple[str, int], int] = {}
-            for chain, _state, created in plan:
-                key = (chain.prefix, timezone.localtime(created).year)
+            for _chain, _state, _created, key in plan:
                 counters[key] = counters.get(key, 0) + 1
-            firsts = {key: _reserve_references(key[0], key[1], n) for key, n in counters.items()}
+            firsts = {}
+            for key, n in counters.items():
+                firsts[key] = sequences.get(key, 0) + 1
+                sequences[key] = sequences.get(key, 0) + n
 
-            for chain, state, created in plan:
+            for chain, state, created, ref_key in plan:
                 request_id = next_request
                 next_request += 1
                 title_index = rng.randrange(len(_TITLES))
@@ -775,7 +893,6 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                 key_project = key_projects.get(chain.enterprise) if rng.random() < 0.3 else None
                 green = key_project is not None
                 creator = rng.choice(chain.creators)
-                ref_key = (chain.prefix, timezone.localtime(created).year)
                 reference = f"{ref_key[0]}-{ref_key[1]}-{firsts[ref_key]:06d}"
                 firsts[ref_key] += 1
 
@@ -1022,43 +1139,25 @@ def generate(count: int, *, seed: int = 2026, progress: Callable[[int], None] | 
                     chain.raters or chain.liaisons,
                     next_event,
                 )
-            request_columns = [f.attname for f in seed_rows.written_fields(ServiceRequest)]
-            with transaction.atomic():
-                seed_rows.insert_rows(ServiceRequest, [[r[c] for c in request_columns] for r in requests])
-                seed_rows.insert_rows(
-                    RequestEvent,
-                    seed_rows.ordered(RequestEvent, events, seed_rows.EVENT_COLUMNS),
-                )
-                seed_rows.insert_rows(
-                    TierVisit,
-                    seed_rows.ordered(
-                        TierVisit,
-                        visits,
-                        [
-                            "id",
-                            "tier",
-                            "green_channel",
-                            "started_at",
-                            "week_start",
-                            "due_at",
-                            "feedback_at",
-                            "ended_at",
-                            "feedback_seconds",
-                            "feedback_working_seconds",
-                            "remind_at",
-                            "reminded_at",
-                            "breached_at",
-                            "assignee_id",
-                            "authority_id",
-                            "department_id",
-                            "request_id",
-                        ],
-                    ),
-                )
-                satisfaction.flush()
-                meetings.flush()
-                seed_rows.insert_rows(RequestTerms, assist_terms)
+            yield _Batch(
+                size,
+                [
+                    (ServiceRequest._meta.label, None, [[r[c] for c in request_columns] for r in requests]),
+                    (RequestEvent._meta.label, seed_rows.EVENT_COLUMNS, events),
+                    (TierVisit._meta.label, _VISIT, visits),
+                    *satisfaction.take(),
+                    *meetings.take(),
+                    (RequestTerms._meta.label, None, assist_terms),
+                ],
+                {key: sequences[key] for key in counters},
+            ).prepare()
             done += size
+
+    done = 0
+    with _indexes_deferred(count):
+        for batch in (_made_apart if count >= APART_FROM else _made_here)(batches()):
+            batch.insert()
+            done += batch.size
             if progress:
                 progress(done)
     meetings.finish()

@@ -9,6 +9,9 @@ neither covers a logged fallback of weekdays on, weekends off.
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -55,6 +58,20 @@ def policy() -> DeadlinePolicy:
         found = DeadlinePolicy.objects.filter(pk=1).first() or DeadlinePolicy.defaults()
         _policy_cache = (now + _POLICY_TTL_SECONDS, found)
     return _policy_cache[1]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """The policy and the overrides as they are now, for as long as the block runs, without
+    asking the database again: for work that must not (the seed's generator, which may run in
+    a process of its own). Read afresh afterwards."""
+    global _policy_cache, _overrides_cache
+    _policy_cache = (math.inf, policy())
+    _overrides_cache = (math.inf, _overrides())
+    try:
+        yield
+    finally:
+        forget_policy()
 
 
 def forget_policy() -> None:

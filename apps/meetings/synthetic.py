@@ -109,7 +109,7 @@ _EVENT_AT, _EVENT_TO_STATE = 2, 4
 
 class SyntheticMeetings:
     """Gathers the meetings, slots, offers and meeting events of a batch of synthetic requests;
-    `flush()` inserts them after the requests, `finish()` counts the slots' places."""
+    `take()` hands them over to insert after the requests, `finish()` counts the slots' places."""
 
     def __init__(self, seed: int, now: datetime) -> None:
         self.rng = random.Random(seed + 2)
@@ -316,14 +316,17 @@ class SyntheticMeetings:
         event(EventKind.MEETING_HELD, when, host, {**where, "outcome": outcome, "minutes": minutes}, minutes)
 
     # --- writing -------------------------------------------------------------------------------------
-    def flush(self) -> None:
-        """Insert what was gathered (after the requests it refers to): slots, meetings, the
+    def take(self) -> list[seed_rows.Table]:
+        """What was gathered, to insert after the requests it refers to: slots, meetings, the
         times each offered, their events."""
-        seed_rows.insert_rows(Slot, self.slots, SLOT_COLUMNS)
-        seed_rows.insert_rows(Meeting, self.meetings, MEETING_COLUMNS)
-        seed_rows.insert_rows(Meeting.slots.through, self.offers, OFFER_COLUMNS)
-        seed_rows.insert_rows(RequestEvent, self.events, seed_rows.DETAILED_EVENT_COLUMNS)
+        tables: list[seed_rows.Table] = [
+            (Slot._meta.label, SLOT_COLUMNS, self.slots),
+            (Meeting._meta.label, MEETING_COLUMNS, self.meetings),
+            (Meeting.slots.through._meta.label, OFFER_COLUMNS, self.offers),
+            (RequestEvent._meta.label, seed_rows.DETAILED_EVENT_COLUMNS, self.events),
+        ]
         self.meetings, self.slots, self.offers, self.events = [], [], [], []
+        return tables
 
     def finish(self) -> None:
         """Each slot made here gets its places: as many as were booked in it (a place of a
