@@ -127,7 +127,7 @@ SQLITE_OPTIONS = {
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
         # Reads come from the memory-mapped file (up to 4 GiB), pages the kernel shares between all
-        # web processes; each connection's private cache stays small (16 MiB).
+        # web processes; each connection's private cache stays small (2 MiB: a web worker has four).
         "PRAGMA cache_size=-2048; PRAGMA mmap_size=4294967296; PRAGMA temp_store=MEMORY; "
         # Planner statistics, refreshed when SQLite finds them missing or stale (bounded work).
         "PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;"
