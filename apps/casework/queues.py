@@ -16,6 +16,12 @@ Counting a scope of a million rows is the expensive part of a page. `count()` is
 `PORTAL["LIST_COUNT_EXACT_UP_TO"]` (the database stops counting there); above it, the exact count is
 computed once and served from the cache for `PORTAL["LIST_COUNT_CACHE_SECONDS"]`, and the list
 says so with `count_exact = False`. A search counts up to `PORTAL["SEARCH_COUNT_UP_TO"]` matches.
+Counts are kept until the next write to a request (`lists_changed`), for
+`PORTAL["LIST_COUNTS_KEPT_SECONDS"]` at most: the next page, or the same list read again, does
+not count again.
+
+A page reads the ids of its rows from the index ranges, then the rows (with their related
+names) in one query.
 """
 
 from __future__ import annotations
