@@ -131,6 +131,16 @@ def fresh(service_request: ServiceRequest) -> ServiceRequest:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_list_counts():
+    """Lists keep their counts per process until a write bumps their version; a test's database
+    rollback is a change no action reported, so each test starts with none kept."""
+    from apps.casework import queues
+
+    queues.kept.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_deadline_policy():
     """The policy is cached per process; a test's database rollback must not leave it stale."""
     from apps.deadlines import calendar

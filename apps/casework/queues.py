@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any, overload
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -45,6 +45,8 @@ from .models import ServiceRequest
 # write's commit gives lists a new version, and their counts are kept under it.
 LISTS_VERSION = "request-lists:version"
 KEPT_FOR = timedelta(seconds=settings.PORTAL["LIST_COUNTS_KEPT_SECONDS"])
+# Where they are kept: in each web process (settings.CACHES["lists"]); the version is shared.
+kept = caches["lists"]
 
 
 def lists_changed() -> None:
@@ -58,6 +60,16 @@ def lists_changed() -> None:
     transaction.on_commit(new_version)
 
 
+def lists_version() -> str:
+    """The lists' current version. One lost from the cache (evicted, cleared) is replaced by a
+    new one, never by none: counts kept before it are not read again."""
+    version = cache.get(LISTS_VERSION)
+    if version is None:
+        cache.add(LISTS_VERSION, uuid.uuid4().hex, None)
+        version = cache.get(LISTS_VERSION, "")
+    return str(version)
+
+
 def list_key(kind: str, queryset: QuerySet[Any], *, searched: bool) -> str:
     """The cache key of a count of this list (its SQL: the scope and the filters) at this
     version of the lists."""
@@ -65,8 +77,7 @@ def list_key(kind: str, queryset: QuerySet[Any], *, searched: bool) -> str:
         sql, params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # a list that can hold nothing (`none()`), whatever the version
         return f"{kind}:nothing"
-    version = cache.get(LISTS_VERSION, "")
-    text = f"{version}|{searched}|{sql}|{params!r}"
+    text = f"{lists_version()}|{searched}|{sql}|{params!r}"
     return f"{kind}:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -84,10 +95,10 @@ def bounded_count(queryset: QuerySet[Any], *, searched: bool = False) -> tuple[i
     unordered = queryset.order_by()
     key = list_key("bounded-count", unordered, searched=searched)
     limit = settings.PORTAL["SEARCH_COUNT_UP_TO" if searched else "LIST_COUNT_EXACT_UP_TO"]
-    counted = cache.get(key)
+    counted = kept.get(key)
     if counted is None:
         counted = unordered[: limit + 1].count()
-        cache.set(key, counted, KEPT_FOR.total_seconds())
+        kept.set(key, counted, KEPT_FOR.total_seconds())
     if searched:
         return min(counted, limit), counted <= limit
     if counted <= limit:
@@ -202,10 +213,10 @@ class WorkOrder(_Listing):
         if now is None:
             now = timezone.now()
             self._key = list_key("work-order-sizes", queryset, searched=searched)
-            kept = cache.get(self._key)
+            found = kept.get(self._key)
             # Counted a moment ago (by this clock: not in its future, however the cache counts).
-            if kept is not None and now - KEPT_FOR < kept[0] <= now:
-                now, self._sizes, self.count_exact = kept
+            if found is not None and now - KEPT_FOR < found[0] <= now:
+                now, self._sizes, self.count_exact = found
         self.now = now
         waiting = queryset.filter(feedback_due_at__isnull=False)
         by_deadline = ("feedback_due_at", "id")
@@ -236,8 +247,7 @@ class WorkOrder(_Listing):
             sizes = [waiting[name] for name, _segment in self.segments[:4]]
             self._sizes = [*sizes, max(0, total - sum(sizes))]
             if self._key is not None:
-                kept = (self.now, self._sizes, self.count_exact)
-                cache.set(self._key, kept, KEPT_FOR.total_seconds())
+                kept.set(self._key, (self.now, self._sizes, self.count_exact), KEPT_FOR.total_seconds())
         return self._sizes
 
     def count(self) -> int:  # type: ignore[override]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from apps.organizations.models import Organization, OrgKind, Role, User, tier_index
 
+from . import queues
 from .errors import NotVisible
 from .models import Attachment, Message, RequestEvent, RequestGroupObjectPermission, ServiceRequest, State
 
@@ -48,14 +49,25 @@ def visibility_filter(user: User) -> Q | None:
         scope = Q(**{f"{_AUTHORITY_COLUMN[org.parent.kind]}_department_id": org.pk})
     else:
         return Q(pk__in=[])
-    # Shares are few: read them first, so that the common case stays one indexed column
-    # (an OR with a subquery would make the database sort the whole scope for every page).
-    shared = list(
-        RequestGroupObjectPermission.objects.filter(
-            group__name=f"org:{org.pk}", permission__codename="view_servicerequest"
-        ).values_list("content_object_id", flat=True)
-    )
+    shared = shared_with(org.pk)
     return scope | Q(pk__in=shared) if shared else scope
+
+
+def shared_with(org_id: int) -> list[int]:
+    """The requests explicitly shared with an organisation. Shares are few: read them first, so
+    that the common case stays one indexed column (an OR with a subquery would make the
+    database sort the whole scope for every page); kept, as the lists' counts are, until the
+    next write to a request (a share is one)."""
+    key = f"shared-with:{org_id}:{queues.lists_version()}"
+    found = queues.kept.get(key)
+    if found is None:
+        found = list(
+            RequestGroupObjectPermission.objects.filter(
+                group__name=f"org:{org_id}", permission__codename="view_servicerequest"
+            ).values_list("content_object_id", flat=True)
+        )
+        queues.kept.set(key, found, queues.KEPT_FOR.total_seconds())
+    return found
 
 
 def visible_requests(user: User) -> QuerySet[ServiceRequest]:

@@ -414,7 +414,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     REDIS_URL = CELERY_BROKER_URL
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES: dict[str, dict[str, Any]] = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {
         "default": {
@@ -422,6 +424,14 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# What a web process keeps of the lists it answered (counts, shares), each process its own: the
+# entries are many, small and short-lived (the version they are kept under is in "default").
+LISTS_CACHE: dict[str, Any] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "request-lists",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
+CACHES["lists"] = LISTS_CACHE
 
 # --- Content Security Policy (django-csp) ----------------------------------------------------
 # Everything comes from our own origin: no inline script, style or event handler anywhere in

@@ -5,7 +5,7 @@ import os
 from portal.secret_key import require_production_secret_key
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL
+from .base import LISTS_CACHE, REDIS_URL
 
 # Never Django's debug pages (with the settings in them), whatever DJANGO_DEBUG says.
 DEBUG = False
@@ -38,7 +38,8 @@ if not REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portal_cache",
-        }
+        },
+        "lists": LISTS_CACHE,
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .base import (
     AUTHENTICATION_BACKENDS,
     DATABASES,
+    LISTS_CACHE,
     MIDDLEWARE,
     PORTAL,
     REST_FRAMEWORK,
@@ -17,7 +18,7 @@ from .base import (
 # The tests' own key, for the tests only (production refuses any key found in the source).
 SECRET_KEY = "test-only-not-a-secret-" + "portal-settings-test-key-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "lists": LISTS_CACHE}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
