@@ -4,6 +4,10 @@ the database the settings name. Writes bench/profiles/<name>.txt, the functions 
 and by own time.
 
     DATABASE_URL=sqlite:////path/to/seeded.sqlite3 .venv/bin/python bench/where_time_goes.py [--label before]
+
+bench/profiles/*-before.txt and *-after.txt: issue 19's code before (7a27e61) and after, run on
+the same 20,000-request SQLite seed as liaison_sbip (a list 34.4 -> 22.6 ms a call under cProfile,
+a detail 11.2 -> 7.0 ms).
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.development")
+# As the portal is served (bench/run.py sets the same): no debug cursor, no throttle.
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("PORTAL_THROTTLE_USER", "none")
 
 
 def main() -> int:
