@@ -296,6 +296,7 @@ def _no_database() -> Iterator[None]:
 
 
 def _made_here(batches: Iterator[_Batch]) -> Iterator[_Batch]:
+    """The batches, made in this process between the writes, under the same rules."""
     while True:
         with calendar.pinned(), _no_database():
             batch = next(batches, None)
