@@ -89,16 +89,22 @@ def bounded_count(queryset: QuerySet[Any], *, searched: bool = False) -> tuple[i
     row by row where no index can count, so its count stops at `SEARCH_COUNT_UP_TO` (then not
     exact: more matched, and the caller is better served by more precise words).
 
-    Either count is kept until the next write, for a few seconds: a search for a common word
+    The answer is kept until the next write, for a few seconds: a search for a common word
     reads thousands of rows to count its first thousand matches (at a million, 20 ms), and
-    each page of its results would count them again."""
+    each page of its results would count them again; a large list would compile its SQL and
+    read the shared cache again for its total."""
     unordered = queryset.order_by()
     key = list_key("bounded-count", unordered, searched=searched)
+    found = kept.get(key)
+    if found is None:
+        found = _counted(unordered, searched=searched)
+        kept.set(key, found, KEPT_FOR.total_seconds())
+    return found
+
+
+def _counted(unordered: QuerySet[Any], *, searched: bool) -> tuple[int, bool]:
     limit = settings.PORTAL["SEARCH_COUNT_UP_TO" if searched else "LIST_COUNT_EXACT_UP_TO"]
-    counted = kept.get(key)
-    if counted is None:
-        counted = unordered[: limit + 1].count()
-        kept.set(key, counted, KEPT_FOR.total_seconds())
+    counted = unordered[: limit + 1].count()
     if searched:
         return min(counted, limit), counted <= limit
     if counted <= limit:
